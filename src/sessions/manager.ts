@@ -1,0 +1,237 @@
+/**
+ * The session manager: DESIGN section 4. Get-or-create by id, template/flavor checks, limits and
+ * LRU eviction on creation, leases while executing, recreation of lost sandboxes, per-session
+ * serialization within the isolate, placement across hosts.
+ * @module
+ */
+import type { MicrosandboxClient } from '../client/types.ts'
+import type { WrapperConfig } from '../config.ts'
+import { createError, isSandboxError } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import type { Hooks, Principal } from '../plugins.ts'
+import type { Flavor } from '../types.ts'
+import { hasLiveLease, toSessionInfo } from './info.ts'
+import { ensureCapacity } from './limits.ts'
+import type { KeyedMutex } from './lock.ts'
+import { deriveSandboxName } from './names.ts'
+import type { Placement } from './placement.ts'
+import { sandboxIsGone, startSandbox, stopSandboxQuietly } from './sandbox.ts'
+import type { SessionStore } from './store.ts'
+import type { EndedReason, SessionRecord } from './types.ts'
+
+/** Everything the manager works with, injected. */
+export interface ManagerDeps {
+  config: WrapperConfig
+  store: SessionStore
+  placement: Placement
+  hooks: Hooks
+  logger: Logger
+  mutex: KeyedMutex
+  now: () => number
+  /** Keeps a background write alive (waitUntil on Workers); its failure is already handled. */
+  track: (work: Promise<unknown>) => void
+}
+
+/** What an execution asks of the manager. Template and flavor are canonical and explicit or absent. */
+export interface SessionRequest {
+  sessionId?: string | undefined
+  template?: string | undefined
+  flavor?: Flavor | undefined
+  principal: Principal
+  timeoutSec: number
+}
+
+/** The session an execution runs in. */
+export interface SessionHandle {
+  record: SessionRecord
+  client: MicrosandboxClient
+  created: boolean
+  recreated: boolean
+}
+
+/** Margin added to an execution's timeout for its lease and its client deadline. */
+export const DEADLINE_MARGIN_SEC = 10
+
+/**
+ * Creates the manager.
+ * @example
+ * const { value, handle } = await manager.withSession(req, (h) => h.client.runRepl(h.record.sandboxName, 'python', code, 30, opts))
+ */
+export function createSessionManager(deps: ManagerDeps) {
+  const { config, store, placement, hooks, logger, mutex, now } = deps
+  const pending = new Map<string, Promise<unknown>>() // sandboxName -> last background write
+  const endedSeq = new Map<string, number>() // sandboxName -> sequence number of its end in this isolate
+  let seq = 0 // so that a late write never revives a session ended while it executed
+  let creating = Promise.resolve()
+
+  const nameOf = (sessionId: string) => deriveSandboxName(config.namespace, config.sandboxPrefix, sessionId)
+  const info = (r: SessionRecord) => toSessionInfo(r, config.sessionTimeout, now())
+  const isExpired = (r: SessionRecord, at: number) => at - r.lastAccessedAt > config.sessionTimeout * 1000
+
+  function write(record: SessionRecord): void {
+    const work = store.put({ ...record, leases: { ...record.leases } }).catch((error: unknown) =>
+      logger.error('could not save a session; it may expire early', { sessionId: record.sessionId, error: isSandboxError(error) ? error.code : String(error) }),
+    )
+    pending.set(record.sandboxName, work)
+    void work.finally(() => {
+      if (pending.get(record.sandboxName) === work) pending.delete(record.sandboxName)
+    })
+    deps.track(work)
+  }
+
+  async function live(): Promise<SessionRecord[]> {
+    return (await store.list()).filter((r) => r.endedReason === undefined && r.namespace === config.namespace)
+  }
+
+  /** Ends a session: tombstone (or removal), sandbox stopped, hook fired. */
+  async function end(record: SessionRecord, reason: EndedReason | 'stopped', principal: Principal): Promise<void> {
+    endedSeq.set(record.sandboxName, ++seq)
+    if (endedSeq.size > 10_000) endedSeq.delete(endedSeq.keys().next().value!)
+    if (reason === 'stopped') await store.remove(record.sandboxName)
+    else await store.put({ ...record, leases: {}, endedReason: reason, endedAt: now() })
+    await stopSandboxQuietly(record, placement, logger)
+    await hooks.emit(reason === 'stopped' ? 'session:stopped' : reason === 'expired' ? 'session:expired' : 'session:evicted', { session: info(record), principal })
+  }
+
+  async function create(id: string, name: string, template: string, flavor: Flavor, principal: Principal): Promise<SessionRecord> {
+    let record: SessionRecord | undefined
+    // Limit check and the "creating" record are one step per isolate, so parallel creations count each other.
+    const step = creating.then(async () => {
+      const others = (await live()).filter((r) => r.sandboxName !== name)
+      const kept = await ensureCapacity(others, flavor, {
+        maxSessions: config.maxConcurrentSessions,
+        maxTotalMemoryMb: config.maxTotalMemoryMb,
+        enableLruEviction: config.enableLruEviction,
+        now: now(),
+        inUse: (n) => mutex.isLocked(n),
+        evict: async (victim) => {
+          const fresh = await store.get(victim.sandboxName)
+          if (!fresh || fresh.endedReason || fresh.lastAccessedAt !== victim.lastAccessedAt || mutex.isLocked(victim.sandboxName)) return false
+          await end(fresh, 'evicted', fresh.owner)
+          return true
+        },
+      })
+      const counts = new Map<string, number>()
+      for (const r of kept) counts.set(r.serverUrl, (counts.get(r.serverUrl) ?? 0) + 1)
+      const serverUrl = await placement.choose(counts)
+      const at = now()
+      record = { v: 1, sessionId: id, namespace: config.namespace, owner: principal, template, flavor, sandboxName: name, serverUrl, status: 'creating', createdAt: at, lastAccessedAt: at, leases: {} }
+      await store.put(record)
+    })
+    creating = step.catch(() => undefined)
+    await step
+    const made = record!
+    try {
+      await startSandbox(made, config, placement)
+    } catch (error) {
+      await store.remove(name).catch(() => undefined)
+      await stopSandboxQuietly(made, placement, logger)
+      throw error
+    }
+    made.status = 'ready'
+    return made
+  }
+
+  async function resolve(req: SessionRequest, id: string, name: string): Promise<SessionHandle> {
+    await pending.get(name)
+    const found = await store.get(name)
+    const idGiven = req.sessionId !== undefined
+    if (found && !found.endedReason && found.sessionId === id) {
+      if (found.owner !== req.principal) throw notFound(id)
+      if ((req.template && req.template !== found.template) || (req.flavor && req.flavor !== found.flavor)) {
+        throw createError('TEMPLATE_MISMATCH', `Session "${id}" is a ${found.template} session (${found.flavor}); it cannot run ${req.template ?? found.template} (${req.flavor ?? found.flavor})`, {
+          details: { sessionId: id, sessionTemplate: found.template, sessionFlavor: found.flavor, requestedTemplate: req.template, requestedFlavor: req.flavor },
+        })
+      }
+      if (!isExpired(found, now()) || hasLiveLease(found, now())) {
+        await hooks.emit('session:reused', { session: info(found), principal: req.principal })
+        return { record: found, client: placement.client(found.serverUrl), created: false, recreated: false }
+      }
+      await end(found, 'expired', req.principal)
+      return recreate(req, id, name, found.template, found.flavor, 'expired')
+    }
+    if (found && found.endedReason && found.sessionId === id && found.owner === req.principal) {
+      if (config.onMissingSession === 'error') throw notFound(id, found.endedReason)
+      return recreate(req, id, name, req.template ?? found.template, req.flavor ?? found.flavor, found.endedReason)
+    }
+    if (idGiven && config.onMissingSession === 'error') throw notFound(id)
+    const record = await create(id, name, req.template ?? 'python', req.flavor ?? config.defaultFlavor, req.principal)
+    await hooks.emit('session:created', { session: info(record), principal: req.principal })
+    return { record, client: placement.client(record.serverUrl), created: true, recreated: false }
+  }
+
+  async function recreate(req: SessionRequest, id: string, name: string, template: string, flavor: Flavor, reason: EndedReason): Promise<SessionHandle> {
+    logger.info('session recreated: its sandbox was gone', { sessionId: id, reason })
+    const record = await create(id, name, template, flavor, req.principal)
+    await hooks.emit('session:created', { session: info(record), principal: req.principal })
+    return { record, client: placement.client(record.serverUrl), created: false, recreated: true }
+  }
+
+  return {
+    nameOf,
+    live,
+    end,
+    info,
+    /**
+     * Runs `op` in the session of `req` (made if needed), holding its lock and a lease. When `op`
+     * fails because the server lost the sandbox, the sandbox is restarted and `op` runs once more.
+     */
+    async withSession<T>(req: SessionRequest, op: (handle: SessionHandle) => Promise<T>): Promise<{ value: T; handle: SessionHandle }> {
+      const id = req.sessionId ?? crypto.randomUUID()
+      const name = await nameOf(id)
+      return mutex.run(name, async () => {
+        const handle = await resolve(req, id, name)
+        const { record } = handle
+        const lease = crypto.randomUUID()
+        const leaseSeq = seq
+        record.lastAccessedAt = now()
+        record.leases = { ...record.leases, [lease]: now() + (req.timeoutSec + DEADLINE_MARGIN_SEC) * 1000 }
+        write(record)
+        try {
+          try {
+            const value = await op(handle)
+            placement.observe(record.serverUrl)
+            return { value, handle }
+          } catch (error) {
+            placement.observe(record.serverUrl, error)
+            if (!isSandboxError(error) || error.code !== 'BACKEND_ERROR') throw error
+            if (!(await sandboxIsGone(record, placement))) {
+              throw createError(error.code, error.message, { cause: error.cause, details: { ...error.details, sandboxRunning: true } })
+            }
+            logger.warn('the server lost the sandbox; restarting it once', { sessionId: id, sandboxName: name, serverUrl: record.serverUrl })
+            await startSandbox(record, config, placement)
+            handle.recreated = true
+            return { value: await op(handle), handle }
+          }
+        } finally {
+          const { [lease]: _done, ...rest } = record.leases
+          record.leases = rest
+          record.lastAccessedAt = now()
+          if ((endedSeq.get(name) ?? 0) <= leaseSeq) write(record)
+        }
+      })
+    },
+    /** Stops a session of `principal`; false when there is none. */
+    async stop(sessionId: string, principal: Principal): Promise<boolean> {
+      const name = await nameOf(sessionId)
+      await pending.get(name)
+      const record = await store.get(name)
+      if (!record || record.endedReason || record.sessionId !== sessionId || record.owner !== principal) return false
+      await end(record, 'stopped', principal)
+      return true
+    },
+    /** Waits for background writes. */
+    async flush(): Promise<void> {
+      await Promise.all(pending.values())
+      pending.clear()
+    },
+  }
+}
+
+/** The manager's type. */
+export type SessionManager = ReturnType<typeof createSessionManager>
+
+function notFound(sessionId: string, reason?: EndedReason) {
+  const why = reason ? ` (it ${reason === 'expired' ? 'expired' : 'was evicted to make room'} and its state is gone)` : ''
+  return createError('SESSION_NOT_FOUND', `Session "${sessionId}" does not exist${why}`, { details: { sessionId, ...(reason ? { reason } : {}) } })
+}
