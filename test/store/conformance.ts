@@ -45,6 +45,19 @@ export function makeRecord(sandboxName: string, overrides: Partial<SessionRecord
 
 const byName = (a: SessionRecord, b: SessionRecord) => a.sandboxName.localeCompare(b.sandboxName)
 
+const UNSAFE_NAMES = ['', '../etc', 'a/b', 'a:b', 'a\\b', '-lead', '_lead', 'a b', 'é', 'x'.repeat(64), 'msb-ok?x', 'msb-ok$']
+
+/** One valid record and one corrupt item of each kind, written past the store. */
+async function writeCorruptItems(storage: Storage): Promise<void> {
+  await createSessionStore(storage).put(makeRecord('msb-good'))
+  await storage.setItem('msbe:sessions:msb-text', 'not json {')
+  await storage.setItem('msbe:sessions:msb-number', 42)
+  await storage.setItem('msbe:sessions:msb-shape', { ...makeRecord('msb-shape'), v: 2, leases: [] })
+  await storage.setItem('msbe:sessions:msb-moved', makeRecord('msb-elsewhere'))
+  await storage.setItem('msbe:orphans:msb-when', 'yesterday')
+  await storage.setItem('msbe:orphans:msb-seen', T0)
+}
+
 /**
  * Registers the conformance suite of the session store for one storage driver.
  * @example
@@ -153,46 +166,56 @@ export function testSessionStore(name: string, options: SessionStoreTestOptions)
       expect([isBusy(busy, T0), isBusy(busy, T0 + 10_000), isBusy(dead, T0)]).toEqual([true, false, false])
     })
 
-    it.skipIf(!caps.listAfterWrite)('keeps stores with different bases apart, and ignores foreign keys', async () => {
+    it('keeps stores with different bases apart on reads and writes', async () => {
       const { storage } = ctx()
-      const a = createSessionStore(storage)
-      const b = createSessionStore(storage, { base: 'msbe2' })
-      const c = createSessionStore(storage, { base: 'msbe:tenant' })
+      const [a, b, c] = [createSessionStore(storage), createSessionStore(storage, { base: 'msbe2' }), createSessionStore(storage, { base: 'msbe:tenant' })]
+      await a.put(makeRecord('msb-shared', { template: 'python' }))
+      await b.put(makeRecord('msb-shared', { template: 'node' }))
+      await b.markOrphanSeen('msb-orphan', T0)
+      expect((await a.get('msb-shared'))?.template).toBe('python')
+      expect((await b.get('msb-shared'))?.template).toBe('node')
+      expect(await c.get('msb-shared')).toBeNull()
+      expect([await a.getOrphanSeen('msb-orphan'), await b.getOrphanSeen('msb-orphan')]).toEqual([null, T0])
+      await a.remove('msb-shared')
+      expect((await b.get('msb-shared'))?.template).toBe('node')
+    })
+
+    it.skipIf(!caps.listAfterWrite)('lists only its own base, and ignores foreign and nested keys', async () => {
+      const { storage } = ctx()
+      const [a, b, c] = [createSessionStore(storage), createSessionStore(storage, { base: 'msbe2' }), createSessionStore(storage, { base: 'msbe:tenant' })]
       await a.put(makeRecord('msb-shared', { template: 'python' }))
       await b.put(makeRecord('msb-shared', { template: 'node' }))
       await b.markOrphanSeen('msb-orphan', T0)
       await storage.setItem('msbe:quota:alice', { used: 3 })
       await storage.setItem('msbe:sessions:msb-x:nested', makeRecord('msb-x'))
-      expect((await a.get('msb-shared'))?.template).toBe('python')
-      expect((await b.get('msb-shared'))?.template).toBe('node')
-      expect(await c.get('msb-shared')).toBeNull()
       expect((await a.list()).map((r) => r.template)).toEqual(['python'])
       expect((await b.list()).map((r) => r.template)).toEqual(['node'])
       expect(await c.list()).toEqual([])
       expect(await a.listOrphanSeen()).toEqual({})
       expect(await b.listOrphanSeen()).toEqual({ 'msb-orphan': T0 })
+      expect(corrupt).toEqual([])
     })
 
-    it.skipIf(!caps.listAfterWrite)('reads corrupt items as absent, reports them, and never throws', async () => {
+    it('reads corrupt items as absent, reports them, and never throws', async () => {
       const { storage, store } = ctx()
-      await store.put(makeRecord('msb-good'))
-      await storage.setItem('msbe:sessions:msb-text', 'not json {')
-      await storage.setItem('msbe:sessions:msb-number', 42)
-      await storage.setItem('msbe:sessions:msb-shape', { ...makeRecord('msb-shape'), v: 2, leases: [] })
-      await storage.setItem('msbe:sessions:msb-moved', makeRecord('msb-elsewhere'))
-      await storage.setItem('msbe:orphans:msb-when', 'yesterday')
+      await writeCorruptItems(storage)
       for (const bad of ['msb-text', 'msb-number', 'msb-shape', 'msb-moved']) expect(await store.get(bad)).toBeNull()
       expect(await store.getOrphanSeen('msb-when')).toBeNull()
       expect(corrupt.map((c) => c.key)).toEqual(
         ['msbe:sessions:msb-text', 'msbe:sessions:msb-number', 'msbe:sessions:msb-shape', 'msbe:sessions:msb-moved', 'msbe:orphans:msb-when'])
       expect(corrupt[2]?.issues?.length).toBeGreaterThan(0)
-      corrupt.length = 0
-      expect(await store.list()).toStrictEqual([makeRecord('msb-good')])
-      expect(await store.listOrphanSeen()).toEqual({})
-      expect(corrupt.map((c) => c.key).sort()).toEqual(
-        ['msbe:orphans:msb-when', 'msbe:sessions:msb-moved', 'msbe:sessions:msb-number', 'msbe:sessions:msb-shape', 'msbe:sessions:msb-text'])
+      expect(await store.get('msb-good')).toStrictEqual(makeRecord('msb-good'))
       const throwing = createSessionStore(storage, { onCorrupt: () => { throw new Error('observer failed') } })
       expect(await throwing.get('msb-text')).toBeNull()
+    })
+
+    it.skipIf(!caps.listAfterWrite)('skips and reports corrupt items when listing', async () => {
+      const { storage, store } = ctx()
+      await writeCorruptItems(storage)
+      expect(await store.list()).toStrictEqual([makeRecord('msb-good')])
+      expect(await store.listOrphanSeen()).toEqual({ 'msb-seen': T0 })
+      expect(corrupt.map((c) => c.key).sort()).toEqual(
+        ['msbe:orphans:msb-when', 'msbe:sessions:msb-moved', 'msbe:sessions:msb-number', 'msbe:sessions:msb-shape', 'msbe:sessions:msb-text'])
     })
 
     it.skipIf(!caps.listAfterWrite)('tolerates items vanishing between listing and reading', async () => {
@@ -216,34 +239,51 @@ export function testSessionStore(name: string, options: SessionStoreTestOptions)
       expect(corrupt).toEqual([])
     })
 
-    it.skipIf(!caps.listAfterWrite)('tracks when orphans were first seen', async () => {
+    it('tracks when orphans were first seen', async () => {
       const { store } = ctx()
       expect(await store.getOrphanSeen('msb-orphan')).toBeNull()
       await store.markOrphanSeen('msb-orphan', T0)
-      await store.markOrphanSeen('msb-other', T0 + 7)
       expect(await store.getOrphanSeen('msb-orphan')).toBe(T0)
-      expect(await store.listOrphanSeen()).toEqual({ 'msb-orphan': T0, 'msb-other': T0 + 7 })
       await store.markOrphanSeen('msb-orphan', T0 + 1)
       expect(await store.getOrphanSeen('msb-orphan')).toBe(T0 + 1)
       await store.clearOrphanSeen('msb-orphan')
       await store.clearOrphanSeen('msb-never-seen')
       expect(await store.getOrphanSeen('msb-orphan')).toBeNull()
-      expect(await store.listOrphanSeen()).toEqual({ 'msb-other': T0 + 7 })
-      expect(await store.list()).toEqual([])
+      expect(await store.get('msb-orphan')).toBeNull()
     })
 
-    it.skipIf(!caps.listAfterWrite)('rejects unsafe sandbox names with VALIDATION_ERROR and writes nothing', async () => {
-      const { storage, store } = ctx()
-      const bad = ['', '../etc', 'a/b', 'a:b', 'a\\b', '-lead', '_lead', 'a b', 'é', 'x'.repeat(64), 'msb-ok?x', 'msb-ok$']
-      for (const name of bad) {
+    it.skipIf(!caps.listAfterWrite)('lists orphan first-seen times apart from sessions', async () => {
+      const { store } = ctx()
+      await store.put(makeRecord('msb-session'))
+      await store.markOrphanSeen('msb-orphan', T0)
+      await store.markOrphanSeen('msb-other', T0 + 7)
+      expect(await store.listOrphanSeen()).toEqual({ 'msb-orphan': T0, 'msb-other': T0 + 7 })
+      await store.clearOrphanSeen('msb-orphan')
+      expect(await store.listOrphanSeen()).toEqual({ 'msb-other': T0 + 7 })
+      expect((await store.list()).map((r) => r.sandboxName)).toEqual(['msb-session'])
+    })
+
+    it('rejects unsafe sandbox names with VALIDATION_ERROR', async () => {
+      const { store } = ctx()
+      for (const name of UNSAFE_NAMES) {
         await expect(store.get(name)).rejects.toMatchObject({ code: 'VALIDATION_ERROR', status: 400 })
         await expect(store.put(makeRecord(name))).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
         await expect(store.remove(name)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
+        await expect(store.getOrphanSeen(name)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
         await expect(store.markOrphanSeen(name, T0)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
+        await expect(store.clearOrphanSeen(name)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
       }
       await expect(store.markOrphanSeen('msb-ok', Number.NaN)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' })
-      expect(await storage.getKeys()).toEqual([])
       expect(await store.get('x'.repeat(63))).toBeNull()
+    })
+
+    it.skipIf(!caps.listAfterWrite)('writes nothing for a rejected name', async () => {
+      const { storage, store } = ctx()
+      for (const name of UNSAFE_NAMES) {
+        await store.put(makeRecord(name)).catch(() => undefined)
+        await store.markOrphanSeen(name, T0).catch(() => undefined)
+      }
+      expect(await storage.getKeys()).toEqual([])
     })
 
     it('rejects an invalid base with CONFIGURATION_ERROR', () => {
