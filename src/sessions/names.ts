@@ -5,7 +5,11 @@
  */
 import { createError } from '../errors.ts'
 
-/** The server's name rule: 1-63 characters of `[A-Za-z0-9_-]`, starting alphanumeric. */
+/**
+ * The server's name rule: 1-63 characters of `[A-Za-z0-9_-]`, starting alphanumeric.
+ * @example
+ * SANDBOX_NAME_PATTERN.test('msb-abc') // true
+ */
 export const SANDBOX_NAME_PATTERN: RegExp = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/
 
 const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$/

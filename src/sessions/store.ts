@@ -7,29 +7,11 @@
 import type { Storage } from 'unstorage'
 import * as v from 'valibot'
 import { createError } from '../errors.ts'
-import { FLAVORS, type Flavor } from '../types.ts'
 import { isValidSandboxName } from './names.ts'
+import { SessionRecordSchema } from './record.ts'
 import type { SessionRecord } from './types.ts'
 
-export { activeLeases, isBusy, isLive, isTombstone } from './record-state.ts'
-
-/** The stored form of a session, checked on every read. */
-export const SessionRecordSchema = v.object({
-  v: v.literal(1),
-  sessionId: v.string(),
-  namespace: v.string(),
-  owner: v.optional(v.string()),
-  template: v.string(),
-  flavor: v.picklist(Object.keys(FLAVORS) as Flavor[]),
-  sandboxName: v.string(),
-  serverUrl: v.string(),
-  status: v.picklist(['creating', 'ready']),
-  createdAt: v.number(),
-  lastAccessedAt: v.number(),
-  leases: v.record(v.string(), v.number()),
-  endedReason: v.optional(v.picklist(['expired', 'evicted'])),
-  endedAt: v.optional(v.number()),
-}) satisfies v.GenericSchema<SessionRecord, SessionRecord>
+export { activeLeases, isBusy, isLive, isTombstone, SessionRecordSchema } from './record.ts'
 
 /** A stored item that failed validation and was read as absent. */
 export interface CorruptItem {
@@ -46,9 +28,9 @@ export interface CorruptItem {
 /** Options of {@link createSessionStore}. */
 export interface SessionStoreOptions {
   /** Key prefix of every item, `:`-separated segments of `[A-Za-z0-9_-]`. Default `msbe`. */
-  base?: string
+  base?: string | undefined
   /** Told about each corrupt item met; an error it throws is ignored so reads never fail on bad data. */
-  onCorrupt?: (item: CorruptItem) => void
+  onCorrupt?: ((item: CorruptItem) => void) | undefined
 }
 
 /** Session records and orphan first-seen times on one unstorage instance. */

@@ -1,8 +1,33 @@
 /**
- * Pure predicates over a session record: tombstone or live, leases in flight, busy.
+ * A session record's valibot schema, and pure predicates over records: tombstone or live,
+ * leases in flight, busy.
  * @module
  */
+import * as v from 'valibot'
+import { FLAVORS, type Flavor } from '../types.ts'
 import type { SessionRecord } from './types.ts'
+
+/**
+ * The stored form of a session, checked on every read from storage.
+ * @example
+ * const result = v.safeParse(SessionRecordSchema, await storage.getItem(key))
+ */
+export const SessionRecordSchema = v.object({
+  v: v.literal(1),
+  sessionId: v.string(),
+  namespace: v.string(),
+  owner: v.optional(v.string()),
+  template: v.string(),
+  flavor: v.picklist(Object.keys(FLAVORS) as Flavor[]),
+  sandboxName: v.string(),
+  serverUrl: v.string(),
+  status: v.picklist(['creating', 'ready']),
+  createdAt: v.number(),
+  lastAccessedAt: v.number(),
+  leases: v.record(v.string(), v.number()),
+  endedReason: v.optional(v.picklist(['expired', 'evicted'])),
+  endedAt: v.optional(v.number()),
+}) satisfies v.GenericSchema<SessionRecord, SessionRecord>
 
 /**
  * True when the record is a tombstone: the session ended and its sandbox is gone.
