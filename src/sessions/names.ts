@@ -1,6 +1,8 @@
 /**
- * Sandbox names: `<prefix>-<hash>`, where the hash is SHA-256 of (namespace, prefix, session id)
- * in lowercase base32, cut to 26 characters (130 bits). Any isolate derives the same name.
+ * Sandbox names: `<prefix>-<tag>-<hash>`. The tag (7 base32 characters of FNV-1a over namespace
+ * and prefix) marks the deployment, so the orphan reaper never takes a sibling deployment's
+ * sandboxes for its own; the hash is SHA-256 of (namespace, prefix, session id) in lowercase
+ * base32, cut to 26 characters (130 bits). Any isolate derives the same name.
  * @module
  */
 import { createError } from '../errors.ts'
@@ -14,6 +16,7 @@ export const SANDBOX_NAME_PATTERN: RegExp = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/
 
 const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$/
 const HASH_LENGTH = 26
+const TAG_LENGTH = 7
 const HASH_PATTERN = /^[a-z2-7]{26}$/
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'
 const CACHE_SIZE = 1000
@@ -42,20 +45,28 @@ export function validatePrefix(prefix: string): void {
 }
 
 /**
- * True when `name` is a sandbox name this deployment derived with `prefix`.
+ * The part every sandbox name of a deployment (prefix, namespace) starts with: `<prefix>-<tag>-`.
  * @example
- * isOwnSandboxName(await deriveSandboxName('default', 'msb', id), 'msb') // true
+ * deploymentPrefix('msb', 'default') // 'msb-xxxxxxx-'
  */
-export function isOwnSandboxName(name: string, prefix: string): boolean {
-  return name.length === prefix.length + 1 + HASH_LENGTH &&
-    name.startsWith(`${prefix}-`) &&
-    HASH_PATTERN.test(name.slice(prefix.length + 1))
+export function deploymentPrefix(prefix: string, namespace: string): string {
+  return `${prefix}-${deploymentTag(namespace, prefix)}-`
+}
+
+/**
+ * True when `name` is a sandbox name the deployment (prefix, namespace) derived.
+ * @example
+ * isOwnSandboxName(await deriveSandboxName('default', 'msb', id), 'msb', 'default') // true
+ */
+export function isOwnSandboxName(name: string, prefix: string, namespace: string): boolean {
+  const head = deploymentPrefix(prefix, namespace)
+  return name.length === head.length + HASH_LENGTH && name.startsWith(head) && HASH_PATTERN.test(name.slice(head.length))
 }
 
 /**
  * Derives the sandbox name of a session; cached in a bounded LRU because it is on the hot path.
  * @example
- * const name = await deriveSandboxName('default', 'msb', sessionId) // 'msb-' + 26 base32 chars
+ * const name = await deriveSandboxName('default', 'msb', sessionId) // 'msb-<7>-<26 base32 chars>'
  */
 export async function deriveSandboxName(namespace: string, prefix: string, sessionId: string): Promise<string> {
   const input = lengthPrefixed([namespace, prefix, sessionId])
@@ -67,7 +78,7 @@ export async function deriveSandboxName(namespace: string, prefix: string, sessi
   }
   validatePrefix(prefix)
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encodeFields([namespace, prefix, sessionId])))
-  const name = `${prefix}-${base32(digest).slice(0, HASH_LENGTH)}`
+  const name = `${deploymentPrefix(prefix, namespace)}${base32(digest).slice(0, HASH_LENGTH)}`
   cache.set(input, name)
   if (cache.size > CACHE_SIZE) {
     const oldest = cache.keys().next()
@@ -117,4 +128,20 @@ function base32(bytes: Uint8Array): string {
   }
   if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31]
   return out
+}
+
+/** FNV-1a (32 bits) over the length-prefixed UTF-16 code units of namespace and prefix, base32. */
+function deploymentTag(namespace: string, prefix: string): string {
+  let h = 0x811c9dc5
+  const mix = (n: number) => {
+    h ^= n & 0xffff
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
+  for (const field of [namespace, prefix]) {
+    mix(field.length >>> 16)
+    mix(field.length)
+    for (let i = 0; i < field.length; i++) mix(field.charCodeAt(i))
+  }
+  const bytes = new Uint8Array([h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255])
+  return base32(bytes).slice(0, TAG_LENGTH)
 }

@@ -74,6 +74,8 @@ describe('orphan reaper', () => {
     await client.startSandbox(orphan, config, { timeoutMs: 30_000 })
     const otherDeployment = await deriveSandboxName('default', 'other', 'x')
     await client.startSandbox(otherDeployment, config, { timeoutMs: 30_000 })
+    const otherNamespace = await deriveSandboxName('team-b', 'orph', 'a-session-nobody-has') // same prefix, another deployment
+    await client.startSandbox(otherNamespace, config, { timeoutMs: 30_000 })
     const live = await w.executeCode('1')
     const [liveInfo] = await w.getSessions(live.sessionId)
 
@@ -85,7 +87,8 @@ describe('orphan reaper', () => {
     expect(running.get('made-by-hand')).toBe(true)
     expect(running.get('orph-lookalike-but-not-ours')).toBe(true)
     expect(running.get(otherDeployment)).toBe(true)
+    expect(running.get(otherNamespace)).toBe(true)
     expect(running.get(liveInfo!.sandboxName)).toBe(true)
-    for (const name of ['made-by-hand', 'orph-lookalike-but-not-ours', otherDeployment]) await client.stopSandbox(name)
+    for (const name of ['made-by-hand', 'orph-lookalike-but-not-ours', otherDeployment, otherNamespace]) await client.stopSandbox(name)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deriveSandboxName, isOwnSandboxName, isValidSandboxName, validatePrefix } from '../../src/sessions/names.ts'
+import { deploymentPrefix, deriveSandboxName, isOwnSandboxName, isValidSandboxName, validatePrefix } from '../../src/sessions/names.ts'
 
 const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/
 const ODD_IDS = [
@@ -12,16 +12,16 @@ describe('deriveSandboxName', () => {
     for (const id of ODD_IDS) {
       const name = await deriveSandboxName('default', 'msb', id)
       expect(name).toMatch(NAME_RULE)
-      expect(name).toMatch(/^msb-[a-z2-7]{26}$/)
+      expect(name).toMatch(/^msb-[a-z2-7]{7}-[a-z2-7]{26}$/)
       expect(isValidSandboxName(name)).toBe(true)
-      expect(isOwnSandboxName(name, 'msb')).toBe(true)
+      expect(isOwnSandboxName(name, 'msb', 'default')).toBe(true)
     }
   })
 
   it('stays within 63 characters with the longest prefix', async () => {
     const prefix = 'P'.repeat(20)
     const name = await deriveSandboxName('ns', prefix, 'x'.repeat(5000))
-    expect(name.length).toBe(47)
+    expect(name.length).toBe(55)
     expect(name).toMatch(NAME_RULE)
   })
 
@@ -63,17 +63,31 @@ describe('validatePrefix', () => {
 })
 
 describe('isOwnSandboxName', () => {
-  it('accepts only names of our prefix and shape', async () => {
+  it('accepts only names of our deployment (prefix and namespace) and shape', async () => {
     const own = await deriveSandboxName('default', 'msb', 's')
     const other = await deriveSandboxName('default', 'msb-b', 's')
-    expect(isOwnSandboxName(own, 'msb')).toBe(true)
-    expect(isOwnSandboxName(own, 'ms')).toBe(false)
-    expect(isOwnSandboxName(other, 'msb')).toBe(false)
-    expect(isOwnSandboxName(other, 'msb-b')).toBe(true)
-    expect(isOwnSandboxName('msb-handmade', 'msb')).toBe(false)
-    expect(isOwnSandboxName(`msb-${'A'.repeat(26)}`, 'msb')).toBe(false)
-    expect(isOwnSandboxName(`msb-${'a'.repeat(27)}`, 'msb')).toBe(false)
-    expect(isOwnSandboxName(`msb_${'a'.repeat(26)}`, 'msb')).toBe(false)
+    const otherNamespace = await deriveSandboxName('team-b', 'msb', 's')
+    const head = deploymentPrefix('msb', 'default')
+    expect(isOwnSandboxName(own, 'msb', 'default')).toBe(true)
+    expect(isOwnSandboxName(own, 'ms', 'default')).toBe(false)
+    expect(isOwnSandboxName(own, 'msb', 'team-b')).toBe(false)
+    expect(isOwnSandboxName(otherNamespace, 'msb', 'default')).toBe(false)
+    expect(isOwnSandboxName(otherNamespace, 'msb', 'team-b')).toBe(true)
+    expect(isOwnSandboxName(other, 'msb', 'default')).toBe(false)
+    expect(isOwnSandboxName(other, 'msb-b', 'default')).toBe(true)
+    expect(isOwnSandboxName('msb-handmade', 'msb', 'default')).toBe(false)
+    expect(isOwnSandboxName(`${head}${'A'.repeat(26)}`, 'msb', 'default')).toBe(false)
+    expect(isOwnSandboxName(`${head}${'a'.repeat(27)}`, 'msb', 'default')).toBe(false)
+    expect(isOwnSandboxName(`${head}${'a'.repeat(26)}`, 'msb', 'default')).toBe(true)
+  })
+
+  it('gives distinct deployment tags to distinct namespaces and prefixes', () => {
+    const heads = new Set<string>()
+    for (let i = 0; i < 2000; i++) heads.add(deploymentPrefix('msb', `ns-${i}`))
+    heads.add(deploymentPrefix('msb', ''))
+    heads.add(deploymentPrefix('msb2', 'default'))
+    heads.add(deploymentPrefix('msb', 'default2'))
+    expect(heads.size).toBe(2003)
   })
 })
 
@@ -89,5 +103,5 @@ async function knownVector(namespace: string, prefix: string, id: string): Promi
   const bits = Array.from(digest, (b) => b.toString(2).padStart(8, '0')).join('')
   let out = ''
   for (let i = 0; i < 130; i += 5) out += 'abcdefghijklmnopqrstuvwxyz234567'[parseInt(bits.slice(i, i + 5), 2)]
-  return `${prefix}-${out}`
+  return `${deploymentPrefix(prefix, namespace)}${out}`
 }
