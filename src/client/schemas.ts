@@ -1,0 +1,39 @@
+/**
+ * Valibot schemas of the results a Microsandbox server promises, per method.
+ * @module
+ */
+import * as v from 'valibot'
+
+/** One `{stream, text}` output line. */
+export const OutputLineSchema = v.object({ stream: v.picklist(['stdout', 'stderr']), text: v.string() })
+
+/** An `output` array of lines. */
+export const OutputSchema = v.array(OutputLineSchema)
+
+/** `sandbox.repl.run`: `status` and `language` are ignored (always "success" and an echo). */
+export const ReplResultSchema = v.object({ output: OutputSchema })
+
+/** `sandbox.command.run`. */
+export const CommandResultSchema = v.object({
+  exit_code: v.pipe(v.number(), v.integer()),
+  success: v.boolean(),
+  output: OutputSchema,
+})
+
+/** `sandbox.metrics.get`; items of v0.2.6 also carry `namespace`. */
+export const MetricsResultSchema = v.object({
+  sandboxes: v.array(v.object({
+    name: v.string(),
+    namespace: v.optional(v.string()),
+    running: v.boolean(),
+    cpu_usage: v.nullish(v.number()),
+    memory_usage: v.nullish(v.number()),
+    disk_usage: v.nullish(v.number()),
+  })),
+})
+
+/** `sandbox.start` and `sandbox.stop` answer a message string. */
+export const MessageResultSchema = v.string()
+
+/** `GET /api/v1/health`. */
+export const HealthSchema = v.object({ message: v.string() })
