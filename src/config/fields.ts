@@ -181,7 +181,9 @@ export const recordSchema = (message: (issue: v.BaseIssue<unknown>) => string) =
 /** A template spec: image and REPL language. */
 export const templateSpecSchema = (label: string) => v.object(
   { image: imageSchema(`${label}.image`), language: languageSchema(`${label}.language`) },
-  (i) => `${label} must be an object {"image": "...", "language": "..."}, got ${show(i.input)}`,
+  (i) => (i.path?.length
+    ? `${label}.${v.getDotPath(i) ?? ''} is required`
+    : `${label} must be an object {"image": "...", "language": "..."}, got ${show(i.input)}`),
 )
 
 /**
