@@ -6,7 +6,8 @@
 import { createFetch } from 'ofetch'
 import type { CallOptions, ClientOptions } from './types.ts'
 import { backoffDelay, sleep, type RetryPolicy } from './retry.ts'
-import { errorFromWire, isConnectFailure, timeoutError, type WireContext, type WireReply } from './wire-error.ts'
+import { isConnectFailure } from './network.ts'
+import { errorFromWire, timeoutError, type WireContext, type WireReply } from './wire-error.ts'
 
 /** The longest deadline timers accept (2^31 - 1 ms). */
 const MAX_TIMEOUT_MS = 2_147_483_647

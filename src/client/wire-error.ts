@@ -4,6 +4,7 @@
  * @module
  */
 import { createError, type ErrorCode, type SandboxError } from '../errors.ts'
+import { networkReason } from './network.ts'
 
 /** An HTTP answer, its body read as text. */
 export interface WireReply {
@@ -45,26 +46,6 @@ export function tryParseJson(text: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** The innermost useful code or message of a network error (ECONNREFUSED, ENOTFOUND, ...). */
-export function networkReason(error: unknown): string {
-  let e: unknown = error
-  let last = 'network error'
-  for (let depth = 0; depth < 5 && isObject(e); depth++) {
-    const o = e as { code?: unknown; message?: unknown; cause?: unknown }
-    if (typeof o.code === 'string' && o.code !== '') return o.code
-    if (typeof o.message === 'string' && o.message !== '') last = o.message
-    if (o.cause === undefined) break
-    e = o.cause
-  }
-  return last
-}
-
-/** True when the request never reached the server: refused, or the name did not resolve. */
-export function isConnectFailure(error: unknown): boolean {
-  const reason = networkReason(error)
-  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ConnectionRefused|connection refused|getaddrinfo|FailedToOpenSocket|dns/i.test(reason)
 }
 
 /**

@@ -5,10 +5,11 @@
  */
 import * as v from 'valibot'
 import type { TemplateSpec } from '../types.ts'
+import { checkField, configError, type ConfigField } from './fields.ts'
 import {
-  apiKeySchema, checkField, configError, flavorSchema, imageSchema, logLevelSchema, nameSchema, numberSchema,
-  onMissingSessionSchema, recordSchema, urlSchema, type ConfigField,
-} from './fields.ts'
+  apiKeySchema, flavorSchema, imageSchema, logLevelSchema, nameSchema, numberSchema, onMissingSessionSchema, recordSchema,
+  urlSchema,
+} from './schemas.ts'
 import { MAX_SECONDS } from './defaults.ts'
 import { resolveTemplates } from './resolve.ts'
 import type { WrapperConfigInput } from './types.ts'

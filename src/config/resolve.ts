@@ -6,10 +6,11 @@ import * as v from 'valibot'
 import { createError } from '../errors.ts'
 import { FLAVORS, type TemplateSpec } from '../types.ts'
 import { BUILTIN_TEMPLATE_ALIASES, BUILTIN_TEMPLATES, CONFIG_DEFAULTS } from './defaults.ts'
+import { checkField, configError, show, type ConfigField } from './fields.ts'
 import {
-  apiKeySchema, booleanSchema, checkField, configError, flavorSchema, intSchema, logLevelSchema, nameSchema,
-  numberSchema, onMissingSessionSchema, recordSchema, show, templateNameSchema, templateSpecSchema, urlSchema, type ConfigField,
-} from './fields.ts'
+  apiKeySchema, booleanSchema, flavorSchema, intSchema, logLevelSchema, nameSchema, numberSchema, onMissingSessionSchema,
+  recordSchema, templateNameSchema, templateSpecSchema, urlSchema,
+} from './schemas.ts'
 import type { WrapperConfig, WrapperConfigInput } from './types.ts'
 import { parseVolumeMappings, splitVolumeMappings } from './volumes.ts'
 
