@@ -231,7 +231,7 @@ describe('client against a server with auth (--key)', () => {
   })
 
   it('works with the right key, sent as a Bearer token', async () => {
-    const apiKey = server.apiKey ?? signApiKey(serverKey)
+    const apiKey = server.apiKey?.() ?? signApiKey(serverKey)
     const client = createClient({ serverUrl: server.url, apiKey, namespace: 'default' })
     const name = uniqueName('auth')
     await client.startSandbox(name, PYTHON, START)
