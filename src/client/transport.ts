@@ -25,7 +25,11 @@ export interface Transport {
   health(options: CallOptions): Promise<WireReply>
 }
 
-/** Clamps a deadline to what timers accept; at least 1 ms. */
+/**
+ * Clamps a deadline to what timers accept; at least 1 ms.
+ * @example
+ * clampTimeout(Infinity) // 2147483647
+ */
 export function clampTimeout(timeoutMs: number): number {
   if (Number.isNaN(timeoutMs)) return MAX_TIMEOUT_MS
   return Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.ceil(timeoutMs)))

@@ -34,7 +34,11 @@ export interface WireContext {
 const AUTH_SUGGESTION = 'Set MSB_API_KEY to a key minted for this server (msb server keygen, or the local server\'s keygen), or run the server with --dev.'
 const MAX_SNIPPET = 300
 
-/** Parses JSON, or undefined. */
+/**
+ * Parses JSON, or undefined.
+ * @example
+ * tryParseJson('{"a":1}') // { a: 1 }; tryParseJson('<html>') // undefined
+ */
 export function tryParseJson(text: string): unknown {
   if (text === '') return undefined
   try {

@@ -21,7 +21,11 @@ export type EnvRecord = Record<string, string | undefined>
 const TRUE = new Set(['true', '1', 'yes', 'on', 'enabled'])
 const FALSE = new Set(['false', '0', 'no', 'off', 'disabled'])
 
-/** The value of a variable, or undefined when unset or blank. */
+/**
+ * The value of a variable, or undefined when unset or blank.
+ * @example
+ * envValue({ PORT: ' ' }, 'PORT') // undefined
+ */
 export function envValue(env: EnvRecord, name: string): string | undefined {
   const raw = env[name]
   return typeof raw === 'string' && raw.trim() !== '' ? raw : undefined
@@ -43,7 +47,11 @@ export function parseEnvInt(field: ConfigField, variable: string, raw: string, m
   return value
 }
 
-/** Parses a positive number the seed's way (`float(s.strip())`); inf and nan are not numbers here. */
+/**
+ * Parses a positive number the seed's way (`float(s.strip())`); inf and nan are not numbers here.
+ * @example
+ * parseEnvFloat('sandboxStartTimeout', 'MSB_SANDBOX_START_TIMEOUT', '12.5') // 12.5
+ */
 export function parseEnvFloat(field: ConfigField, variable: string, raw: string): number {
   const text = raw.trim()
   const value = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN
@@ -54,7 +62,11 @@ export function parseEnvFloat(field: ConfigField, variable: string, raw: string)
   return checkField(field, numberSchema(variable), value, variable)
 }
 
-/** Parses a boolean: true/1/yes/on/enabled or false/0/no/off/disabled, case-insensitive. */
+/**
+ * Parses a boolean: true/1/yes/on/enabled or false/0/no/off/disabled, case-insensitive.
+ * @example
+ * parseEnvBoolean('enableLruEviction', 'MSB_ENABLE_LRU_EVICTION', 'Off') // false
+ */
 export function parseEnvBoolean(field: ConfigField, variable: string, raw: string): boolean {
   const text = raw.trim().toLowerCase()
   if (TRUE.has(text)) return true

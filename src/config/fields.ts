@@ -33,7 +33,11 @@ export const FIELDS = {
 /** A configurable field. */
 export type ConfigField = keyof typeof FIELDS
 
-/** Shows a value the way the seed's messages do: strings in single quotes, the rest as JSON. */
+/**
+ * Shows a value the way the seed's messages do: strings in single quotes, the rest as JSON.
+ * @example
+ * show('x') // "'x'"; show(0) // '0'
+ */
 export function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`
   if (typeof value === 'number' || value === undefined) return String(value)

@@ -10,7 +10,11 @@ import { show } from './fields.ts'
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
 
-/** An http(s) URL, trimmed, without trailing slashes; the seed's message otherwise. */
+/**
+ * An http(s) URL, trimmed, without trailing slashes; the seed's message otherwise.
+ * @example
+ * v.parse(urlSchema('MSB_SERVER_URL'), 'http://h:5555/') // 'http://h:5555'
+ */
 export const urlSchema = (label: string) => v.pipe(
   v.string((i) => `Invalid server URL format: ${show(i.input)}. Must start with http:// or https:// (${label})`),
   v.trim(),
@@ -27,7 +31,11 @@ function isParsableUrl(s: string): boolean {
   }
 }
 
-/** An integer of at least `min` seconds (or units) and at most MAX_SECONDS, with the seed's messages. */
+/**
+ * An integer of at least `min` seconds (or units) and at most MAX_SECONDS, with the seed's messages.
+ * @example
+ * v.parse(intSchema('MSB_MAX_SESSIONS'), 10) // 10
+ */
 export const intSchema = (label: string, min = 1, max = MAX_SECONDS) => v.pipe(
   v.number((i) => `${label} must be a valid integer, got ${show(i.input)}`),
   v.integer((i) => `${label} must be a valid integer, got ${show(i.input)}`),
@@ -35,7 +43,11 @@ export const intSchema = (label: string, min = 1, max = MAX_SECONDS) => v.pipe(
   v.maxValue(max, (i) => `${label} must be at most ${max}, got ${show(i.input)}`),
 )
 
-/** A positive finite number (fractions allowed), with the seed's messages. */
+/**
+ * A positive finite number (fractions allowed), with the seed's messages.
+ * @example
+ * v.parse(numberSchema('sandboxStartTimeout'), 1.5) // 1.5
+ */
 export const numberSchema = (label: string) => v.pipe(
   v.number((i) => `${label} must be a valid number, got ${show(i.input)}`),
   v.finite((i) => `${label} must be a valid number, got ${show(i.input)}`),
@@ -43,11 +55,19 @@ export const numberSchema = (label: string) => v.pipe(
   v.maxValue(MAX_SECONDS, (i) => `${label} must be at most ${MAX_SECONDS}, got ${show(i.input)}`),
 )
 
-/** A boolean. */
+/**
+ * A boolean.
+ * @example
+ * v.parse(booleanSchema('enableLruEviction'), true) // true
+ */
 export const booleanSchema = (label: string) =>
   v.boolean((i) => `${label} must be a valid boolean value (true/false, 1/0, yes/no, on/off, enabled/disabled), got ${show(i.input)}`)
 
-/** A flavor name, case-insensitive, with the seed's message. */
+/**
+ * A flavor name, case-insensitive, with the seed's message.
+ * @example
+ * v.parse(flavorSchema('defaultFlavor'), ' Large ') // 'large'
+ */
 export const flavorSchema = (label: string) => v.pipe(
   v.string((i) => `Invalid ${label} ${show(i.input)}. Valid options are: ${Object.keys(FLAVORS).join(', ')}`),
   v.trim(),
@@ -56,7 +76,11 @@ export const flavorSchema = (label: string) => v.pipe(
     (i) => `Invalid ${label} ${show(i.input)}. Valid options are: ${Object.keys(FLAVORS).join(', ')}`),
 )
 
-/** A name following the server's rules: `[A-Za-z0-9][A-Za-z0-9_-]*`, 1 to `max` characters. */
+/**
+ * A name following the server's rules: `[A-Za-z0-9][A-Za-z0-9_-]*`, 1 to `max` characters.
+ * @example
+ * v.parse(nameSchema('namespace', 63), 'team-a') // 'team-a'
+ */
 export const nameSchema = (label: string, max: number) => v.pipe(
   v.string((i) => `${label} must be a string, got ${show(i.input)}`),
   v.trim(),
@@ -65,7 +89,11 @@ export const nameSchema = (label: string, max: number) => v.pipe(
   v.regex(NAME_RE, (i) => `${label} may contain only letters, digits, '_' and '-', starting with a letter or digit, got ${show(i.input)}`),
 )
 
-/** One of a fixed list of words, case-insensitive. */
+/**
+ * One of a fixed list of words, case-insensitive.
+ * @example
+ * v.parse(choiceSchema('mode', ['a', 'b']), 'A') // 'a'
+ */
 export const choiceSchema = <const T extends readonly string[]>(label: string, options: T) => v.pipe(
   v.string((i) => `${label} must be one of ${options.join(', ')}, got ${show(i.input)}`),
   v.trim(),
@@ -73,10 +101,18 @@ export const choiceSchema = <const T extends readonly string[]>(label: string, o
   v.picklist(options, (i) => `${label} must be one of ${options.join(', ')}, got ${show(i.input)}`),
 )
 
-/** The policy for unknown session ids. */
+/**
+ * The policy for unknown session ids.
+ * @example
+ * v.parse(onMissingSessionSchema('onMissingSession'), 'error') // 'error'
+ */
 export const onMissingSessionSchema = (label: string) => choiceSchema(label, MISSING_SESSION_POLICIES)
 
-/** A log level (`warning` is read as `warn`). */
+/**
+ * A log level (`warning` is read as `warn`).
+ * @example
+ * v.parse(logLevelSchema('MSB_LOG_LEVEL'), 'WARNING') // 'warn'
+ */
 export const logLevelSchema = (label: string) => v.pipe(
   v.string((i) => `${label} must be one of ${LOG_LEVELS.join(', ')}, got ${show(i.input)}`),
   v.trim(),
@@ -85,14 +121,22 @@ export const logLevelSchema = (label: string) => v.pipe(
   v.picklist(LOG_LEVELS, (i) => `${label} must be one of ${LOG_LEVELS.join(', ')}, got ${show(i.input)}`),
 )
 
-/** An API key: a non-empty string without whitespace or control characters. Never echoed. */
+/**
+ * An API key: a non-empty string without whitespace or control characters. Never echoed.
+ * @example
+ * v.parse(apiKeySchema('MSB_API_KEY'), ' msb_x ') // 'msb_x'
+ */
 export const apiKeySchema = (label: string) => v.pipe(
   v.string(`${label} must be a string`),
   v.trim(),
   v.check((s) => !/[\s\x00-\x1f\x7f]/.test(s), `${label} must not contain whitespace or control characters`),
 )
 
-/** An OCI image reference: non-empty, no whitespace. */
+/**
+ * An OCI image reference: non-empty, no whitespace.
+ * @example
+ * v.parse(imageSchema('image'), 'microsandbox/python') // 'microsandbox/python'
+ */
 export const imageSchema = (label: string) => v.pipe(
   v.string((i) => `${label} must be an image name such as 'microsandbox/python', got ${show(i.input)}`),
   v.trim(),
@@ -100,10 +144,18 @@ export const imageSchema = (label: string) => v.pipe(
   v.check((s) => !/\s/.test(s), (i) => `${label} must not contain whitespace, got ${show(i.input)}`),
 )
 
-/** A REPL language the portal understands. */
+/**
+ * A REPL language the portal understands.
+ * @example
+ * v.parse(languageSchema('language'), 'NodeJS') // 'nodejs'
+ */
 export const languageSchema = (label: string) => choiceSchema(label, REPL_LANGUAGES)
 
-/** A template name: 1-63 characters of the server's name alphabet (dots allowed), lower-cased. */
+/**
+ * A template name: 1-63 characters of the server's name alphabet (dots allowed), lower-cased.
+ * @example
+ * v.parse(templateNameSchema('templates'), 'Ruby') // 'ruby'
+ */
 export const templateNameSchema = (label: string) => v.pipe(
   v.string(),
   v.trim(),
@@ -112,14 +164,22 @@ export const templateNameSchema = (label: string) => v.pipe(
     (i) => `${label} template names must be 1-63 characters a-z 0-9 _ . -, starting with a letter or digit, got ${show(i.input)}`),
 )
 
-/** A plain object of string keys (not an array). */
+/**
+ * A plain object of string keys (not an array).
+ * @example
+ * v.parse(recordSchema(() => 'must be an object'), { a: 1 }) // { a: 1 }
+ */
 export const recordSchema = (message: (issue: v.BaseIssue<unknown>) => string) => v.pipe(
   v.unknown(),
   v.check((o) => typeof o === 'object' && o !== null && !Array.isArray(o), message),
   v.record(v.string(), v.unknown(), message),
 )
 
-/** A template spec: image and REPL language. */
+/**
+ * A template spec: image and REPL language.
+ * @example
+ * v.parse(templateSpecSchema('templates.ruby'), { image: 'me/ruby', language: 'python' })
+ */
 export const templateSpecSchema = (label: string) => v.object(
   { image: imageSchema(`${label}.image`), language: languageSchema(`${label}.language`) },
   (i) => (i.path?.length
