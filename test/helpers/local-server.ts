@@ -103,3 +103,27 @@ export async function startLocalServer(options: TestServerOptions = {}): Promise
   if (key !== undefined) server.apiKey = (o = {}) => signApiKey(key, o)
   return server
 }
+
+/** One HTTP answer as a test sees it. */
+export interface HttpAnswer {
+  status: number
+  type: string | null
+  text: string
+  json(): unknown
+}
+
+/** POSTs (or sends `method`) a raw or JSON body; content type application/json unless given. */
+export async function send(url: string, path: string, body?: string | object, init: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+  const headers = { 'content-type': 'application/json', ...init.headers }
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
+  const res = await fetch(url + path, { method: init.method ?? 'POST', headers, ...(payload === undefined ? {} : { body: payload }) })
+  const text = await res.text()
+  return { status: res.status, type: res.headers.get('content-type'), text, json: () => JSON.parse(text) as unknown }
+}
+
+/** Calls one JSON-RPC method on /api/v1/rpc with id 1 (or the given id). */
+export function rpc(url: string, method: string, params?: unknown, options: { id?: unknown; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+  const body: Record<string, unknown> = { jsonrpc: '2.0', method, id: options.id ?? 1 }
+  if (params !== undefined) body.params = params
+  return send(url, '/api/v1/rpc', body, { headers: options.headers ?? {} })
+}
