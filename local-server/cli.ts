@@ -89,7 +89,10 @@ async function serve(argv: string[]): Promise<void> {
   process.stdout.write(`microsandbox local server listening on ${server.url}\n`)
   let stopping = false
   const shutdown = (signal: string) => {
-    if (stopping) return
+    if (stopping) {
+      log(`${signal} again: exiting without waiting`)
+      process.exit(1)
+    }
     stopping = true
     log(`${signal}: stopping every sandbox`)
     server.close().then(() => process.exit(0), (e: unknown) => {
