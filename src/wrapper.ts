@@ -88,7 +88,7 @@ export class MicrosandboxWrapper {
     this.#startedAt = now()
     this.hooks = createHooks(this.logger)
     const mutex = createKeyedMutex()
-    const store = createSessionStore(this.storage, { onCorrupt: (key: string) => this.logger.warn('ignored a corrupt session item', { key }) })
+    const store = createSessionStore(this.storage, { onCorrupt: (item) => this.logger.warn('ignored a corrupt session item', { key: item.key, reason: item.reason }) })
     const { apiKey, namespace } = this.config
     this.#placement = createPlacement({
       servers: this.config.servers.length > 0 ? this.config.servers : [this.config.serverUrl],
