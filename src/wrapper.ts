@@ -7,7 +7,7 @@ import { createStorage, type Storage } from 'unstorage'
 import { createScheduler, type BackgroundStatus } from './background.ts'
 import { runCleanup, reapOrphanSandboxes, sweepExpiredSessions, type CleanupDeps, type CleanupReport } from './cleanup.ts'
 import { createClient } from './client/index.ts'
-import { configFromEnv, parseVolumeMappings, resolveConfig, type WrapperConfig, type WrapperConfigInput } from './config.ts'
+import { configFromEnv, resolveConfig, type WrapperConfig, type WrapperConfigInput } from './config.ts'
 import { createError, isSandboxError, toSandboxError } from './errors.ts'
 import { createConsoleLogger, type Logger } from './logger.ts'
 import { createHooks, type Hooks, type Plugin, type PluginMiddleware, type Principal } from './plugins.ts'
@@ -260,7 +260,7 @@ export class MicrosandboxWrapper {
    * const mappings = await wrapper.getVolumeMappings() // [{ hostPath, containerPath, readOnly }]
    */
   async getVolumeMappings(): Promise<VolumeMapping[]> {
-    return parseVolumeMappings(this.config.sharedVolumeMappings)
+    return this.config.volumeMappings.map((m) => ({ ...m }))
   }
 
   /**
