@@ -8,5 +8,4 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: false,
-  external: [/^unstorage/, 'ofetch', 'valibot', /^hono/],
 })
