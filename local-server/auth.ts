@@ -32,10 +32,11 @@ export function signApiKey(serverKey: string, options: { expiresInSeconds?: numb
   return `msb_${header}.${payload}.${signature}`
 }
 
-/** Decodes a base64url segment without padding (jsonwebtoken's URL_SAFE_NO_PAD), or undefined. */
+/** Decodes a canonical base64url segment without padding (jsonwebtoken's URL_SAFE_NO_PAD), or undefined. */
 function decodeSegment(segment: string): Buffer | undefined {
   if (!/^[A-Za-z0-9_-]*$/.test(segment) || segment.length % 4 === 1) return undefined
-  return Buffer.from(segment, 'base64url')
+  const bytes = Buffer.from(segment, 'base64url')
+  return bytes.toString('base64url') === segment ? bytes : undefined
 }
 
 function decodeJsonSegment(segment: string): JsonValue | undefined {
