@@ -3,8 +3,8 @@
  * @module
  */
 import { createServer, type Server } from 'node:http'
-import { mkdir } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { mkdir, rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { createManager } from './manager.ts'
 import { createMethods } from './rpc.ts'
 import { createRequestHandler } from './server.ts'
@@ -70,6 +70,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   if (!Number.isInteger(maxTimeout) || maxTimeout <= 0) throw new Error('[microsandbox-edge] [local-server] option "maxTimeout" must be a positive integer')
   const stateDir = resolve(options.stateDir)
   await mkdir(stateDir, { recursive: true })
+  // Nothing runs yet: workspaces left by a killed server are stale.
+  await rm(join(stateDir, 'workspaces'), { recursive: true, force: true })
   const runtime = await loadRuntime({ stateDir, log })
   const manager = createManager({ stateDir, runtime, strict: requireNamespace, maxTimeout, log })
   const handler = createRequestHandler({ serverKey: key, strict: requireNamespace, methods: createMethods(manager, requireNamespace), log })
