@@ -25,8 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await wrapper?.stop()
   await server?.stop()
-  await rm(rwDir, { recursive: true, force: true })
-  await rm(roDir, { recursive: true, force: true })
+  for (const dir of [rwDir, roDir]) if (dir) await rm(dir, { recursive: true, force: true })
 })
 
 describe('python', () => {
