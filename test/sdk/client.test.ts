@@ -327,6 +327,31 @@ describe('client when the server is unreachable or is something else', () => {
     }
   })
 
+  it('retries only safe calls (and a start that never reached the server), never executions', async () => {
+    const serverUrl = `http://127.0.0.1:${await deadPort()}`
+    const attempts: Array<{ method: string; authorization: string | null }> = []
+    // The injected fetch counts what is really sent; every attempt is refused by the closed port.
+    const countingFetch: typeof fetch = (input, init) => {
+      const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method: string }) : { method: 'health' }
+      attempts.push({ method: body.method, authorization: new Headers(init?.headers).get('authorization') })
+      return globalThis.fetch(input, init)
+    }
+    const client = createClient({ serverUrl, apiKey: 'msb_counting', namespace: 'default', fetch: countingFetch })
+    const count = async (call: () => Promise<unknown>) => {
+      attempts.length = 0
+      expect((await failure(call)).code).toBe('BACKEND_UNAVAILABLE')
+      return attempts.length
+    }
+    expect(await count(() => client.runRepl('x', 'python', '1', 5, { timeoutMs: 10_000 }))).toBe(1)
+    expect(await count(() => client.runCommand('x', 'true', [], 5, { timeoutMs: 10_000 }))).toBe(1)
+    expect(await count(() => client.metrics(undefined, { timeoutMs: 10_000 }))).toBe(3)
+    expect(await count(() => client.stopSandbox('x', { timeoutMs: 10_000 }))).toBe(3)
+    expect(await count(() => client.startSandbox('x', PYTHON, { timeoutMs: 10_000 }))).toBe(3)
+    expect(attempts.every((a) => a.authorization === 'Bearer msb_counting')).toBe(true)
+    expect(await count(() => client.health({ timeoutMs: 10_000 }))).toBe(3)
+    expect(attempts.every((a) => a.authorization === null)).toBe(true)
+  })
+
   it('a name that does not resolve is BACKEND_UNAVAILABLE', async () => {
     const client = createClient({ serverUrl: 'http://msbe-no-such-host.invalid:5555', namespace: 'default' })
     expect((await failure(() => client.metrics(undefined, { timeoutMs: 10_000 }))).code).toBe('BACKEND_UNAVAILABLE')
