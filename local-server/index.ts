@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path'
 import { createManager } from './manager.ts'
 import { createMethods } from './rpc.ts'
 import { createRequestHandler } from './server.ts'
-import type { HostReport, RuntimeOptions, SandboxRuntime } from './runtime/types.ts'
+import { createRuntime } from './runtime/index.ts'
+import type { HostReport } from './runtime/types.ts'
 
 /** Options of startLocalServer. */
 export interface LocalServerOptions {
@@ -38,14 +39,6 @@ export interface LocalServer {
   close(): Promise<void>
 }
 
-type RuntimeModule = { createRuntime(options: RuntimeOptions): Promise<SandboxRuntime> }
-
-async function loadRuntime(options: RuntimeOptions): Promise<SandboxRuntime> {
-  const path = './runtime/index.ts'
-  const mod = (await import(path)) as RuntimeModule
-  return mod.createRuntime(options)
-}
-
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolvePort, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
@@ -72,7 +65,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   await mkdir(stateDir, { recursive: true })
   // Nothing runs yet: workspaces left by a killed server are stale.
   await rm(join(stateDir, 'workspaces'), { recursive: true, force: true })
-  const runtime = await loadRuntime({ stateDir, log })
+  const runtime = await createRuntime({ stateDir, log })
   const manager = createManager({ stateDir, runtime, strict: requireNamespace, maxTimeout, log })
   const handler = createRequestHandler({ serverKey: key, strict: requireNamespace, methods: createMethods(manager, requireNamespace), log })
   const server = createServer({ noDelay: true, keepAlive: true }, handler)
