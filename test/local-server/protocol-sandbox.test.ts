@@ -4,7 +4,8 @@
  * leaving no process behind, a sandbox that dies. Runs against the real runtime.
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rpc, send, startLocalServer, type TestServer } from '../helpers/local-server.ts'
@@ -157,6 +158,31 @@ for (const dialect of DIALECTS) {
       expect((await call('sandbox.stop', { sandbox: 'twin' })).status).toBe(200)
     })
 
+    it('volumes (absolute, relative to the project dir, read-only), envs and workdir from the config', async () => {
+      const host = await mkdtemp(join(tmpdir(), 'msb-vol-'))
+      const projectData = join(server.stateDir, 'projects', 'default', 'data')
+      try {
+        await writeFile(join(host, 'in.txt'), 'from host')
+        await mkdir(projectData, { recursive: true })
+        const config = { image: 'microsandbox/python', volumes: [`${host}:/input:ro`, 'data:/data'], envs: ['GREETING=hi there'], workdir: '/data' }
+        expect((await call('sandbox.start', { sandbox: 'vol', config })).status).toBe(200)
+        const run = (args: string) => call('sandbox.command.run', { sandbox: 'vol', command: 'sh', args: ['-c', args] })
+        expect((await run('cat /input/in.txt; echo; pwd; echo "$GREETING"')).json()).toMatchObject({ result: { exit_code: 0, output: [{ text: 'from host' }, { text: '/data' }, { text: 'hi there' }] } })
+        expect((await run('echo out > /data/out.txt')).json()).toMatchObject({ result: { exit_code: 0 } })
+        expect(await readFile(join(projectData, 'out.txt'), 'utf8')).toBe('out\n')
+        expect((await run('echo nope > /input/x.txt')).json()).toMatchObject({ result: { success: false } })
+        expect((await call('sandbox.stop', { sandbox: 'vol' })).status).toBe(200)
+        const badEnv = await call('sandbox.start', { sandbox: 'vol', config: { image: 'microsandbox/python', envs: ['1BAD'] } })
+        expect(badEnv.json()).toMatchObject({ error: 'Internal server error', code: 5002 })
+        const missing = await call('sandbox.start', { sandbox: 'vol', config: { image: 'microsandbox/python', volumes: ['/does/not/exist:/x'] } })
+        expect(missing.status).toBe(500)
+        expect((await call('sandbox.start', { sandbox: 'vol', config: { image: 'microsandbox/python' } })).status).toBe(200)
+        expect((await call('sandbox.stop', { sandbox: 'vol' })).status).toBe(200)
+      } finally {
+        await rm(host, { recursive: true, force: true })
+      }
+    })
+
     it('MCP sandbox_start and run_code reach real sandboxes', async () => {
       const mcp = (id: number, name: string, args: object) => send(url, '/mcp', { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: { ...ns, ...args } } })
       expect((await mcp(2, 'sandbox_start', { sandbox: 'mcp1', config: { image: 'microsandbox/python' } })).text).toBe('{"jsonrpc":"2.0","result":{"content":[{"text":"\\"Sandbox mcp1 started successfully\\"","type":"text"}]},"id":2}')
@@ -186,7 +212,7 @@ for (const dialect of DIALECTS) {
       await server.restart()
       expect(await survivors(before)).toEqual([])
       const m = (await call('sandbox.metrics.get', {})).json() as { result: { sandboxes: Array<{ name: string; running: boolean }> } }
-      expect(m.result.sandboxes.map((s) => s.name).sort()).toEqual(['js1', 'mcp1', 'py1', 'twin', 'victim'])
+      expect(m.result.sandboxes.map((s) => s.name).sort()).toEqual(['js1', 'mcp1', 'py1', 'twin', 'victim', 'vol'])
       expect(m.result.sandboxes.every((s) => !s.running)).toBe(true)
       expect((await call('sandbox.repl.run', { sandbox: 'py1', language: 'python', code: '1' })).status).toBe(500)
       expect((await call('sandbox.start', { sandbox: 'py1' })).status).toBe(200)
@@ -198,3 +224,19 @@ for (const dialect of DIALECTS) {
     })
   })
 }
+
+describe('protocol: the server caps repl/command timeouts (--max-timeout)', () => {
+  let server: TestServer
+  beforeAll(async () => { server = await startLocalServer({ maxTimeout: 1 }) }, 120_000)
+  afterAll(() => server.stop())
+
+  it('a call without a timeout (or with a larger one) stops at the cap', async () => {
+    expect((await rpc(server.url, 'sandbox.start', { sandbox: 'cap', config: { image: 'microsandbox/python' } })).status).toBe(200)
+    for (const timeout of [undefined, null, 100]) {
+      const r = (await rpc(server.url, 'sandbox.repl.run', { sandbox: 'cap', language: 'python', code: 'import time\ntime.sleep(30)', timeout })).json() as { result: { output: Array<{ text: string }> } }
+      expect(r.result.output.map((l) => l.text)).toContain('Error: Execution timed out after 1 seconds')
+    }
+    const cmd = await rpc(server.url, 'sandbox.command.run', { sandbox: 'cap', command: 'sleep', args: ['30'] })
+    expect(cmd.json()).toMatchObject({ error: 'Internal server error', code: 5002, detail: 'Command timeout after 1 seconds' })
+  })
+})
