@@ -4,7 +4,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises'
+import { chown, readdir, readFile, rmdir, writeFile } from 'node:fs/promises'
 
 /** Limits applied to one sandbox's group. */
 export interface CgroupLimits {
@@ -29,9 +29,12 @@ export interface SandboxCgroup {
 /** A cgroup hierarchy the runtime may create sandbox groups in. */
 export interface CgroupDriver {
   readonly kind: 'cgroup-v1' | 'cgroup-v2'
+  /** Whether the sandbox uid itself may join a group (v1, once it owns cgroup.procs); v2 needs root. */
+  readonly unprivilegedJoin: boolean
   /** Lines for the host report. */
   readonly notes: string[]
-  create(id: string, limits: CgroupLimits): Promise<SandboxCgroup>
+  /** Creates the group(s); `owner` gets the cgroup.procs files so an unprivileged launcher can join. */
+  create(id: string, limits: CgroupLimits, owner: { uid: number; gid: number } | null): Promise<SandboxCgroup>
   /** Removes the runtime's own directories (sandbox groups must be destroyed first). */
   close(): Promise<void>
 }
@@ -110,4 +113,9 @@ export async function removeStale(base: string, log: (line: string) => void): Pr
     await Promise.all(subs.filter((d) => d.isDirectory()).map((d) => emptyAndRemove([`${base}/${name}/${d.name}`])))
     await rmdir(`${base}/${name}`).then(() => log(`removed the stale cgroup ${base}/${name}`), () => undefined)
   }
+}
+
+/** Hands the cgroup.procs files to the launcher's uid (no-op without one). */
+export async function handProcs(files: string[], owner: { uid: number; gid: number } | null): Promise<void> {
+  if (owner) for (const file of files) await chown(file, owner.uid, owner.gid)
 }

@@ -7,6 +7,7 @@ import { access, mkdir, rmdir } from 'node:fs/promises'
 import {
   CGROUP_DIR,
   emptyAndRemove,
+  handProcs,
   instanceName,
   readKeyed,
   readPids,
@@ -59,11 +60,12 @@ export async function createCgroupV1(mountinfo: string, log: (line: string) => v
 
   return {
     kind: 'cgroup-v1',
+    unprivilegedJoin: true,
     notes: [
       `limits: cgroup v1 groups under ${roots.map((r) => `${r}/${CGROUP_DIR}/${instance}`).join(', ')}`,
       memsw ? 'memory limit covers swap too (memory.memsw)' : 'memory limit does not cover swap (no memory.memsw)',
     ],
-    async create(id: string, limits: CgroupLimits): Promise<SandboxCgroup> {
+    async create(id: string, limits: CgroupLimits, owner): Promise<SandboxCgroup> {
       const dirs = [...new Set([...mounts.keys()].map((c) => dirOf(c, id)))]
       const bytes = String(limits.memoryMib * 1024 * 1024)
       const steps: [string, string][] = [
@@ -79,6 +81,7 @@ export async function createCgroupV1(mountinfo: string, log: (line: string) => v
         for (const [file, value] of steps) {
           if (!(await writeControl(file, value))) throw new Error(`the kernel refused ${value} in ${file}`)
         }
+        await handProcs(dirs.map((d) => `${d}/cgroup.procs`), owner)
       } catch (cause) {
         await destroy()
         throw new Error(`could not create the cgroups of sandbox ${id}: ${(cause as Error).message}`, { cause })

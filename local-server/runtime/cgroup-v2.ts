@@ -73,6 +73,7 @@ export async function createCgroupV2(mountinfo: string, log: (line: string) => v
 
   return {
     kind: 'cgroup-v2',
+    unprivilegedJoin: false,
     notes: [`limits: cgroup v2 groups under ${instance}`],
     async create(id: string, limits: CgroupLimits): Promise<SandboxCgroup> {
       const dir = `${instance}/${id}`

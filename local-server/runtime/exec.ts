@@ -15,13 +15,25 @@ export interface ExecResult {
   stderr: string
 }
 
+/** Options of execFile. */
+export interface ExecOptions {
+  timeoutMs?: number
+  /** Written to the program's stdin. */
+  input?: string
+  uid?: number
+  gid?: number
+}
+
 /**
  * Runs a program to completion (killed after `timeoutMs`) and returns its exit status and output.
  * @example const { code, stdout } = await execFile('/usr/bin/bwrap', ['--version'])
  */
-export function execFile(file: string, args: string[], timeoutMs = 15_000): Promise<ExecResult> {
+export function execFile(file: string, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const { timeoutMs = 15_000, input, ...user } = options
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, ...user })
+    child.stdin.on('error', () => undefined)
+    child.stdin.end(input ?? '')
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (b: Buffer) => out.push(b))

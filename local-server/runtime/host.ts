@@ -10,6 +10,7 @@ import { detectCgroups, type CgroupDriver } from './cgroups.ts'
 import { execFile, findExecutable } from './exec.ts'
 import { handOver, ensureReachable, type AccessContext } from './fs-access.ts'
 import { findInterpreter, type Interpreter } from './interpreters.ts'
+import { agentSources } from './agent/sources.ts'
 import { launcher } from './launcher.ts'
 import { systemLayout } from './layout.ts'
 import { RuntimeUnavailableError, type HostReport, type RuntimeOptions } from './types.ts'
@@ -18,7 +19,12 @@ import { RuntimeUnavailableError, type HostReport, type RuntimeOptions } from '.
 export interface Host {
   report: HostReport
   bwrap: string
+  /** uid/gid to spawn sandboxes as when the server is root, else null (they run as the server). */
+  user: { uid: number; gid: number } | null
+  /** setpriv, needed with cgroup v2 as root (the launcher joins the group as root, then drops). */
   setpriv: string | null
+  /** The agent, compiled and marshalled by the sandbox's python, base64 (see agentCommand). */
+  agentCode: string
   python: Interpreter
   node: Interpreter
   layout: SystemLayout
@@ -63,7 +69,7 @@ export async function probeHost(options: RuntimeOptions, overrides: ProbeOverrid
   const bwrap = await findExecutable('bwrap', ['/usr/bin/bwrap'])
   if (!bwrap) throw new RuntimeUnavailableError('bubblewrap is not installed: run `apt-get install -y bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap`')
   const setpriv = asRoot ? await findExecutable('setpriv', ['/usr/bin/setpriv']) : null
-  if (asRoot && !setpriv) throw new RuntimeUnavailableError('setpriv is needed to drop root for sandboxes: run `apt-get install -y util-linux`')
+  const user = asRoot ? { uid, gid } : null
   const python = await findInterpreter('python3')
   if (!python) throw new RuntimeUnavailableError('no python3 usable inside a sandbox (a real executable outside /root and /home): run `apt-get install -y python3`')
   const node = await findInterpreter('node')
@@ -79,9 +85,15 @@ export async function probeHost(options: RuntimeOptions, overrides: ProbeOverrid
   await ensureReachable(`${runtimeDir}/etc/passwd`, access)
   const path = [...new Set([...prefixes.map((p) => `${p}/bin`), '/usr/local/bin', '/usr/bin', '/bin'])].join(':')
 
-  const pythonVersion = await probeRun(bwrap, setpriv, layout, access, runtimeDir, [python.path, '-I', '-S', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'])
-  const nodeVersion = await probeRun(bwrap, setpriv, layout, access, runtimeDir, [node.path, '-e', 'console.log(process.version)'])
-  const cgroups = overrides.noCgroups ? null : await detectCgroups(log)
+  const pythonVersion = await probeRun(bwrap, user, layout, access, runtimeDir, [python.path, '-I', '-S', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'])
+  const nodeVersion = await probeRun(bwrap, user, layout, access, runtimeDir, [node.path, '-e', 'console.log(process.version)'])
+  const agentCode = await compileAgent(python.path)
+  let cgroups = overrides.noCgroups ? null : await detectCgroups(log)
+  if (cgroups && asRoot && !cgroups.unprivilegedJoin && !setpriv) {
+    log('cgroup v2 needs setpriv (util-linux) to start sandboxes as root; using rlimits instead')
+    await cgroups.close()
+    cgroups = null
+  }
   const notes = [
     `bubblewrap ${major}.${minor} at ${bwrap}; python ${pythonVersion} at ${python.path}; node ${nodeVersion} at ${node.path}`,
     asRoot
@@ -102,13 +114,31 @@ export async function probeHost(options: RuntimeOptions, overrides: ProbeOverrid
     ? { memory: cgroups.kind, cpu: cgroups.kind, pids: cgroups.kind }
     : { memory: 'rlimit', cpu: 'affinity', pids: 'rlimit' }
   const report: HostReport = { bwrapPath: bwrap, pythonPath: python.path, nodePath: node.path, sandboxUid: uid, sandboxGid: gid, limits, notes }
-  return { report, bwrap, setpriv, python, node, layout, cgroups, access, runtimeDir, path, maxOutputBytes, pidsMax, log }
+  return { report, bwrap, user, setpriv, agentCode, python, node, layout, cgroups, access, runtimeDir, path, maxOutputBytes, pidsMax, log }
+}
+
+const COMPILE = 'import binascii, marshal, sys; sys.stdout.write(binascii.b2a_base64(marshal.dumps(compile(sys.stdin.read(), "<agent>", "exec")), newline=False).decode())'
+const LOADER = 'import binascii, marshal, sys; exec(marshal.loads(binascii.a2b_base64(sys.argv[1])))'
+
+/** Compiles the agent once with the sandbox's own python (start-up then skips ~3 ms of compiling). */
+async function compileAgent(python: string): Promise<string> {
+  const result = await execFile(python, ['-I', '-S', '-c', COMPILE], { input: agentSources().agent })
+  if (result.code !== 0 || !result.stdout) throw new RuntimeUnavailableError(`${python} could not compile the sandbox agent: ${result.stderr.trim()}`)
+  return result.stdout
+}
+
+/**
+ * The agent's command line inside the sandbox (`config` is its JSON configuration).
+ * @example spawn(..., bwrapArgs(layout, mounts, agentCommand(host, '{}')))
+ */
+export function agentCommand(host: Host, config: string): string[] {
+  return [host.python.path, '-I', '-S', '-u', '-c', LOADER, host.agentCode, config]
 }
 
 /** Runs one command in a throwaway sandbox and returns its first output line. */
 async function probeRun(
   bwrap: string,
-  setpriv: string | null,
+  user: { uid: number; gid: number } | null,
   layout: SystemLayout,
   access: AccessContext,
   runtimeDir: string,
@@ -119,8 +149,8 @@ async function probeRun(
   await handOver(`${dir}/tmp`, access)
   try {
     const mounts = { tmpDir: `${dir}/tmp`, workspaceDir: `${dir}/tmp`, volumes: [], workdir: '/workspace', workdirBind: null, env: [] }
-    const [file, args] = launcher({ bwrap, setpriv, uid: access.uid, gid: access.gid, procsFiles: [] }, bwrapArgs(layout, mounts, command))
-    const result = await execFile(file, args)
+    const { file, args, ...as } = launcher({ bwrap, user, procsFiles: [], setpriv: null }, bwrapArgs(layout, mounts, command))
+    const result = await execFile(file, args, as)
     const first = result.stdout.split('\n')[0]?.trim()
     if (result.code === 0 && first) return first
     throw new RuntimeUnavailableError(

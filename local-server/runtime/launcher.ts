@@ -1,20 +1,29 @@
 /**
- * How a sandbox process tree is started: as root, `/bin/sh` writes its own pid to the sandbox's
- * cgroup.procs files (so bubblewrap and everything it forks start inside the group), then execs
- * `setpriv` to drop to the sandbox uid/gid with no supplementary groups and no new privileges,
- * which execs bubblewrap. Not root: bubblewrap directly (through the same `sh` when a delegated
- * cgroup v2 subtree is used).
+ * How a sandbox process tree is started. As root the process is spawned directly as the sandbox
+ * uid/gid (libuv drops the supplementary groups; bubblewrap sets no-new-privs). With cgroups,
+ * `/bin/sh` first writes its own pid to the sandbox's cgroup.procs files, so bubblewrap and
+ * everything it forks start inside the groups, then execs bubblewrap. cgroup v1 lets the sandbox
+ * uid do that once the files are its own; v2 also checks the common ancestor, so there `sh` runs
+ * as root and execs `setpriv` to drop to the sandbox uid/gid before bubblewrap.
  * @module
  */
 
 /** Who runs bubblewrap and where its pid goes first. */
 export interface LauncherOptions {
   bwrap: string
-  /** setpriv path when the server is root (then uid/gid are dropped to `uid`/`gid`). */
-  setpriv: string | null
-  uid: number
-  gid: number
+  /** uid/gid to spawn as (only when the server is root), else null. */
+  user: { uid: number; gid: number } | null
   procsFiles: string[]
+  /** setpriv, when joining the cgroup needs root (cgroup v2); null otherwise. */
+  setpriv: string | null
+}
+
+/** What to pass to `child_process.spawn`. */
+export interface LaunchCommand {
+  file: string
+  args: string[]
+  uid?: number
+  gid?: number
 }
 
 const JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
@@ -23,14 +32,17 @@ const JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; 
 export const JOIN_FAILED = 125
 
 /**
- * Returns `[file, args]` that start bubblewrap with `bwrapArgv`.
- * @example const [file, args] = launcher({ bwrap, setpriv, uid: 64000, gid: 64000, procsFiles }, argv)
+ * Returns the command that starts bubblewrap with `bwrapArgv`.
+ * @example const { file, args, uid, gid } = launcher({ bwrap, user: { uid: 64000, gid: 64000 }, procsFiles, setpriv: null }, argv)
  */
-export function launcher(options: LauncherOptions, bwrapArgv: string[]): [string, string[]] {
-  const drop = options.setpriv
-    ? [options.setpriv, `--reuid=${options.uid}`, `--regid=${options.gid}`, '--clear-groups', '--no-new-privs']
-    : []
-  const command = [...drop, options.bwrap, ...bwrapArgv]
-  if (options.procsFiles.length === 0) return [command[0] as string, command.slice(1)]
-  return ['/bin/sh', ['-c', JOIN, 'msb-launch', ...options.procsFiles, '--', ...command]]
+export function launcher(options: LauncherOptions, bwrapArgv: string[]): LaunchCommand {
+  const { user, procsFiles, setpriv, bwrap } = options
+  const as = user ? { uid: user.uid, gid: user.gid } : {}
+  if (procsFiles.length === 0) return { file: bwrap, args: bwrapArgv, ...as }
+  const join = ['-c', JOIN, 'msb-launch', ...procsFiles, '--']
+  if (user && setpriv) {
+    const drop = [setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--no-new-privs']
+    return { file: '/bin/sh', args: [...join, ...drop, bwrap, ...bwrapArgv] }
+  }
+  return { file: '/bin/sh', args: [...join, bwrap, ...bwrapArgv], ...as }
 }

@@ -11,7 +11,7 @@ import { bwrapArgs } from './bwrap.ts'
 import { createAgentChannel } from './channel.ts'
 import { createCalls } from './calls.ts'
 import { handOver, prepareBindSource } from './fs-access.ts'
-import type { Host } from './host.ts'
+import { agentCommand, type Host } from './host.ts'
 import { JOIN_FAILED, launcher } from './launcher.ts'
 import { checkSpec, prepareWorkdir, sandboxEnv } from './spec.ts'
 import type { LaunchedSandbox, SandboxExit, SandboxSpec } from './types.ts'
@@ -59,13 +59,14 @@ export async function launchSandbox(spec: SandboxSpec, host: Host): Promise<Laun
   await handOver(spec.workspaceDir, host.access)
   for (const v of spec.volumes) await prepareBindSource(v.hostPath, v.readOnly, host.access)
   const workdirBind = await prepareWorkdir(spec, workdir, runDir, host.access)
-  const cgroup = host.cgroups ? await host.cgroups.create(spec.id, { memoryMib: spec.memoryMib, cpus: spec.cpus, pidsMax: host.pidsMax }) : null
+  const limits = { memoryMib: spec.memoryMib, cpus: spec.cpus, pidsMax: host.pidsMax }
+  const cgroup = host.cgroups ? await host.cgroups.create(spec.id, limits, host.user) : null
 
   const mounts = { tmpDir: `${runDir}/tmp`, workspaceDir: spec.workspaceDir, volumes: spec.volumes, workdir, workdirBind, env: sandboxEnv(spec.envs, host.path) }
-  const agent = [host.python.path, '-I', '-S', '-u', '-c', agentSources().agent, agentConfig(spec, host)]
-  const procsFiles = cgroup?.procsFiles ?? []
-  const [file, args] = launcher({ bwrap: host.bwrap, setpriv: host.setpriv, uid: host.access.uid, gid: host.access.gid, procsFiles }, bwrapArgs(host.layout, mounts, agent))
-  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })
+  const setpriv = host.cgroups && !host.cgroups.unprivilegedJoin ? host.setpriv : null
+  const bwrap = bwrapArgs(host.layout, mounts, agentCommand(host, agentConfig(spec, host)))
+  const { file, args, ...as } = launcher({ bwrap: host.bwrap, user: host.user, procsFiles: cgroup?.procsFiles ?? [], setpriv }, bwrap)
+  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, ...as })
   const log = (line: string) => host.log(`[sandbox ${spec.label}] ${line}`)
   const channel = createAgentChannel(child.stdin, child.stdout, child.stderr, log)
   const pid = child.pid ?? 0
@@ -89,10 +90,26 @@ export async function launchSandbox(spec: SandboxSpec, host: Host): Promise<Laun
     await rm(runDir, { recursive: true, force: true })
     return { code, signal, reason }
   })
+  let alive = true
+  void exited.then(() => {
+    alive = false
+  })
   const kill = () => {
     try {
-      process.kill(-pid, 'SIGKILL')
+      if (alive) process.kill(-pid, 'SIGKILL')
     } catch {}
+  }
+  /** Kills the sandbox's init (pid 1 inside) first: the kernel ends the whole pid namespace and the
+   * outer bubblewrap exits by itself, so nothing is orphaned; the outer process group is the fallback. */
+  const end = async () => {
+    tree = await processTree(pid)
+    const inner = tree[1]
+    try {
+      if (inner !== undefined) process.kill(inner, 'SIGKILL')
+    } catch {}
+    const timer = setTimeout(kill, inner === undefined ? 0 : 1000)
+    await exited
+    clearTimeout(timer)
   }
 
   let timer: NodeJS.Timeout | undefined
@@ -131,8 +148,7 @@ export async function launchSandbox(spec: SandboxSpec, host: Host): Promise<Laun
     stop() {
       stopped ??= (async () => {
         stopping = true
-        if (!cgroup) tree = await processTree(pid)
-        kill()
+        if (alive) await end()
         await finished
       })()
       return stopped

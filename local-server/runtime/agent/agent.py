@@ -1,4 +1,4 @@
-# The in-sandbox agent: started as `python3 -I -S -u -c <this file> <config json>` inside bubblewrap.
+# The in-sandbox agent, started inside bubblewrap as `python3 -I -S -u -c <loader> <marshalled code> <config json>`.
 # It talks to the runtime over stdin/stdout (JSON lines), runs commands directly (posix_spawnp, one
 # process group each) and keeps one REPL worker per language: python is a fork of this process
 # (no interpreter start-up), node is `node -e <node-worker.js>`. Stdlib only, single-threaded, no
@@ -729,7 +729,7 @@ def stdin_reader():
 
 def main():
     global CFG, MAXB, MAXL, image_lang
-    CFG = loads(sys.argv[1])
+    CFG = loads(sys.argv[-1])
     MAXB = CFG['maxBytes']
     MAXL = CFG['maxLines']
     image_lang = CFG['image']

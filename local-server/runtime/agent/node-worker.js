@@ -52,7 +52,8 @@
   }
   globalThis.console = new Console({ stdout: out, stderr: err, colorMode: false })
 
-  // Frames of our own machinery end a stack; the REPL's top-level frame (no function name) too.
+  // Frames of our own machinery end a stack, and so do the anonymous REPL frames before them (the
+  // script's top level and the top-level-await wrapper), as in Node's REPL.
   const isMachinery = (line) => /\(node:vm[:)]|at node:vm|\[eval\]|\(node:internal\/vm/.test(line)
   const isTopLevel = (line) => /^\s+at REPL\d+:\d+:\d+$/.test(line)
   const trimStack = (stack) => {
@@ -62,11 +63,7 @@
     let frames = lines.slice(first)
     const stop = frames.findIndex(isMachinery)
     if (stop >= 0) frames = frames.slice(0, stop)
-    let top = -1
-    frames.forEach((l, i) => {
-      if (isTopLevel(l)) top = i
-    })
-    if (top >= 0) frames = frames.slice(0, top)
+    while (frames.length > 0 && isTopLevel(frames[frames.length - 1])) frames.pop()
     return [...lines.slice(0, first), ...frames].join('\n')
   }
   const describe = (e) => {
@@ -89,6 +86,13 @@
       }
     } catch {}
     return `Uncaught ${stack}`
+  }
+  // Dynamic import() in REPL code uses the main context's loader; its one-time experimental
+  // warning is about our machinery, not the user's code.
+  const emitWarning = process.emitWarning
+  process.emitWarning = function (warning, ...rest) {
+    if (String(warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return
+    return emitWarning.call(this, warning, ...rest)
   }
   const report = (e) => err.write(`${describe(e)}\n`)
   process.on('uncaughtException', report)
