@@ -87,13 +87,15 @@ async function serve(argv: string[]): Promise<void> {
   log(`limits: memory ${r.limits.memory}, cpu ${r.limits.cpu}, pids ${r.limits.pids}; sandbox uid ${r.sandboxUid}`)
   for (const note of r.notes) log(note)
   process.stdout.write(`microsandbox local server listening on ${server.url}\n`)
-  let stopping = false
+  let stoppingSince = 0
   const shutdown = (signal: string) => {
-    if (stopping) {
+    // A terminal's Ctrl-C may arrive twice (directly and relayed by a wrapper): only a later one forces exit.
+    if (stoppingSince !== 0) {
+      if (Date.now() - stoppingSince < 2000) return
       log(`${signal} again: exiting without waiting`)
       process.exit(1)
     }
-    stopping = true
+    stoppingSince = Date.now()
     log(`${signal}: stopping every sandbox`)
     server.close().then(() => process.exit(0), (e: unknown) => {
       log(`shutdown failed: ${e instanceof Error ? e.message : String(e)}`)
