@@ -49,6 +49,9 @@ export interface SessionStore {
   listOrphanSeen(): Promise<Record<string, number>>
 }
 
+/** What a parse returns for a value that is present but not a valid record. */
+const INVALID = Symbol('invalid')
+
 const BASE_PATTERN = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)*$/
 
 /**
@@ -76,16 +79,16 @@ export function createSessionStore(storage: Storage, options: SessionStoreOption
     }
   }
 
-  function toRecord(key: string, name: string, value: unknown): SessionRecord | null {
+  function toRecord(key: string, name: string, value: unknown, final: boolean): SessionRecord | null | typeof INVALID {
     if (value === null || value === undefined) return null
     const result = v.safeParse(SessionRecordSchema, value)
     if (!result.success) {
-      report({ key, value, reason: 'not a valid session record', issues: result.issues })
-      return null
+      if (final) report({ key, value, reason: 'not a valid session record', issues: result.issues })
+      return INVALID
     }
     if (result.output.sandboxName !== name) {
-      report({ key, value, reason: `record names sandbox "${result.output.sandboxName}", not its key's` })
-      return null
+      if (final) report({ key, value, reason: `record names sandbox "${result.output.sandboxName}", not its key's` })
+      return INVALID
     }
     return result.output
   }
@@ -115,11 +118,27 @@ export function createSessionStore(storage: Storage, options: SessionStoreOption
     return items.map((item) => ({ key: item.key, name: item.key.slice(prefix.length), value: item.value }))
   }
 
+  /**
+   * Parses a value read from the store; an invalid one is read again twice, 5 ms apart, before it
+   * counts as corrupt, because some drivers (fs) expose a file while it is being rewritten.
+   */
+  async function settled(key: string, first: unknown, parse: (value: unknown, final: boolean) => SessionRecord | null | typeof INVALID): Promise<SessionRecord | null> {
+    let value = first
+    for (let attempt = 0; ; attempt++) {
+      const final = attempt === 2
+      const parsed = parse(value, final)
+      if (parsed !== INVALID) return parsed
+      if (final) return null
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      value = await storage.getItem<unknown>(key)
+    }
+  }
+
   return {
     base,
     async get(sandboxName) {
       const key = sessions + checkName(sandboxName)
-      return toRecord(key, sandboxName, await storage.getItem<unknown>(key))
+      return settled(key, await storage.getItem<unknown>(key), (value, final) => toRecord(key, sandboxName, value, final))
     },
     async put(record) {
       await storage.setItem(sessions + checkName(record.sandboxName), record)
@@ -130,7 +149,7 @@ export function createSessionStore(storage: Storage, options: SessionStoreOption
     async list() {
       const records: SessionRecord[] = []
       for (const item of await readAll(sessions, await namesUnder(sessions))) {
-        const record = toRecord(item.key, item.name, item.value)
+        const record = await settled(item.key, item.value, (value, final) => toRecord(item.key, item.name, value, final))
         if (record) records.push(record)
       }
       return records
