@@ -46,6 +46,7 @@ export function createCalls(channel: AgentChannel, ctx: CallContext): Pick<Launc
     async command({ command, args, timeoutSec }) {
       if (timeoutSec === 0) throw new CommandFailure('timeout', 'Command timeout after 0 seconds')
       const reply = await channel.request({ t: 'cmd', cmd: command, args, timeout: agentTimeout(timeoutSec) })
+      if (reply.error) throw new Error(reply.error)
       if (reply.spawn) throw new CommandFailure('spawn', reply.spawn)
       const output: OutputLine[] = toLines(reply.out)
       if (reply.trunc) output.push(truncated(ctx.maxOutputBytes))

@@ -90,6 +90,15 @@ describe('python REPL', () => {
     expect(texts(await py(sb, 'z'), 'stderr').at(-1)).toBe("NameError: name 'z' is not defined")
   })
 
+  it('says so on the next call when the interpreter died between calls', async () => {
+    await py(sb, 'import os, threading, time\nthreading.Thread(target=lambda: (time.sleep(0.2), os._exit(5))).start()')
+    await new Promise((r) => setTimeout(r, 600))
+    expect(texts(await py(sb, 'print("next")'))).toEqual([
+      'Error: the python interpreter exited with code 5 after the previous call; it was restarted and earlier state is lost',
+      'next',
+    ])
+  })
+
   it('runs in /workspace with the default environment', async () => {
     expect(texts(await py(sb, 'import os\nprint(os.getcwd(), os.environ["HOME"], os.environ["LANG"])'))).toEqual(['/workspace /workspace C.UTF-8'])
   })

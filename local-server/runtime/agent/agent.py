@@ -11,6 +11,7 @@ CFG = {}
 MAXB = 10 << 20
 MAXL = 655360
 SILENCE = 0.05
+DRAIN_MAX = 1.0
 SIGKILL = 9
 SIGDEF = (13, 25)  # SIGPIPE, SIGXFSZ: back to default for spawned programs
 
@@ -170,12 +171,14 @@ def pipe():
 
 
 class Drainer:
-    """After a process ended: reads its pipes until EOF or SILENCE seconds without data, then calls done()."""
+    """After a process ended: reads its pipes until EOF, SILENCE seconds without data or DRAIN_MAX
+    seconds in all (a background child may keep writing), then calls done()."""
 
     def __init__(self, fds, done):
         self.fds = dict(fds)
         self.done = done
         self.timer = None
+        self.deadline = later(DRAIN_MAX, self.finish)
         for fd, fn in list(self.fds.items()):
             if fd not in self.fds:
                 continue
@@ -206,6 +209,7 @@ class Drainer:
 
     def finish(self):
         cancel(self.timer)
+        cancel(self.deadline)
         for fd in list(self.fds):
             close(fd)
         self.fds = {}
@@ -696,14 +700,19 @@ def announce_ready():
 
 
 def on_request(line):
-    req = loads(line)
-    t = req['t']
-    if t == 'cmd':
-        run_command(req)
-    elif t == 'repl':
-        w = workers[req['lang']]
-        req['lost'] = w.take_died()
-        w.submit(req)
+    req = None
+    try:
+        req = loads(line)
+        if req['t'] == 'cmd':
+            run_command(req)
+        else:
+            w = workers[req['lang']]
+            req['lost'] = w.take_died()
+            w.submit(req)
+    except Exception as e:  # a bug here must not take the whole sandbox down
+        log('request failed: %r' % e)
+        if isinstance(req, dict) and isinstance(req.get('id'), int):
+            send('{"id":%d,"out":[],"trunc":false,"error":%s}' % (req['id'], jstr('agent error: %r' % e)))
 
 
 def stdin_reader():
