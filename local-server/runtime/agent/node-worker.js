@@ -10,10 +10,18 @@
   const util = require('util')
   const { Writable } = require('stream')
   const { Console } = require('console')
-  let processTopLevelAwait = null
-  try {
-    ;({ processTopLevelAwait } = require('internal/repl/await'))
-  } catch {}
+  let awaitRewriter
+  /** Node's REPL helper for top-level await (loaded on first use: it brings acorn, ~5 ms). */
+  const topLevelAwait = (code) => {
+    if (awaitRewriter === undefined) {
+      try {
+        awaitRewriter = require('internal/repl/await').processTopLevelAwait
+      } catch {
+        awaitRewriter = null
+      }
+    }
+    return awaitRewriter ? awaitRewriter(code) : null
+  }
   try {
     require('internal/modules/helpers').addBuiltinLibsToObject(globalThis, '<REPL>')
   } catch {}
@@ -112,9 +120,9 @@
     const filename = `REPL${++n}`
     let source = code
     let wrapped = false
-    if (processTopLevelAwait && code.includes('await')) {
+    if (code.includes('await')) {
       try {
-        const rewritten = processTopLevelAwait(code)
+        const rewritten = topLevelAwait(code)
         if (rewritten !== null) {
           source = rewritten
           wrapped = true
