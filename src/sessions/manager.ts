@@ -68,6 +68,11 @@ export function createSessionManager(deps: ManagerDeps) {
   const info = (r: SessionRecord) => toSessionInfo(r, config.sessionTimeout, now())
   const isExpired = (r: SessionRecord, at: number) => at - r.lastAccessedAt > config.sessionTimeout * 1000
 
+  /** Fires a session hook; the context is only built when someone listens. */
+  async function emitSession(name: 'session:created' | 'session:reused' | 'session:stopped' | 'session:expired' | 'session:evicted', record: SessionRecord, principal: Principal): Promise<void> {
+    if (hooks.has(name)) await hooks.emit(name, { session: info(record), principal })
+  }
+
   function write(record: SessionRecord): void {
     const work = store.put({ ...record, leases: { ...record.leases } }).catch((error: unknown) =>
       logger.error('could not save a session; it may expire early', { sessionId: record.sessionId, error: isSandboxError(error) ? error.code : String(error) }),
@@ -90,7 +95,7 @@ export function createSessionManager(deps: ManagerDeps) {
     if (reason === 'stopped') await store.remove(record.sandboxName)
     else await store.put({ ...record, leases: {}, endedReason: reason, endedAt: now() })
     await stopSandboxQuietly(record, placement, logger)
-    await hooks.emit(reason === 'stopped' ? 'session:stopped' : reason === 'expired' ? 'session:expired' : 'session:evicted', { session: info(record), principal })
+    await emitSession(reason === 'stopped' ? 'session:stopped' : reason === 'expired' ? 'session:expired' : 'session:evicted', record, principal)
   }
 
   async function create(id: string, name: string, template: string, flavor: Flavor, principal: Principal): Promise<SessionRecord> {
@@ -144,7 +149,7 @@ export function createSessionManager(deps: ManagerDeps) {
         })
       }
       if (!isExpired(found, now()) || hasLiveLease(found, now())) {
-        await hooks.emit('session:reused', { session: info(found), principal: req.principal })
+        await emitSession('session:reused', found, req.principal)
         return { record: found, client: placement.client(found.serverUrl), created: false, recreated: false }
       }
       await end(found, 'expired', req.principal)
@@ -156,14 +161,14 @@ export function createSessionManager(deps: ManagerDeps) {
     }
     if (idGiven && config.onMissingSession === 'error') throw notFound(id)
     const record = await create(id, name, req.template ?? 'python', req.flavor ?? config.defaultFlavor, req.principal)
-    await hooks.emit('session:created', { session: info(record), principal: req.principal })
+    await emitSession('session:created', record, req.principal)
     return { record, client: placement.client(record.serverUrl), created: true, recreated: false }
   }
 
   async function recreate(req: SessionRequest, id: string, name: string, template: string, flavor: Flavor, reason: EndedReason): Promise<SessionHandle> {
     logger.info('session recreated: its sandbox was gone', { sessionId: id, reason })
     const record = await create(id, name, template, flavor, req.principal)
-    await hooks.emit('session:created', { session: info(record), principal: req.principal })
+    await emitSession('session:created', record, req.principal)
     return { record, client: placement.client(record.serverUrl), created: false, recreated: true }
   }
 
