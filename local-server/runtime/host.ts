@@ -3,15 +3,15 @@
  * namespaces), detects how limits can be enforced and describes it all in a `HostReport`.
  * @module
  */
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { bwrapArgs, type SystemLayout } from './bwrap.ts'
+import { INNER_UID, type SystemLayout } from './bwrap.ts'
 import { detectCgroups, type CgroupDriver } from './cgroups.ts'
 import { execFile, findExecutable } from './exec.ts'
-import { handOver, ensureReachable, type AccessContext } from './fs-access.ts'
+import { ensureReachable, type AccessContext } from './fs-access.ts'
 import { findInterpreter, type Interpreter } from './interpreters.ts'
-import { agentSources } from './agent/sources.ts'
-import { launcher } from './launcher.ts'
+import { compileAgent } from './agent/command.ts'
+import { probeRun } from './probe-run.ts'
 import { systemLayout } from './layout.ts'
 import { RuntimeUnavailableError, type HostReport, type RuntimeOptions } from './types.ts'
 
@@ -53,6 +53,15 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return v
 }
 
+/** What the report says when no cgroup hierarchy is usable. */
+function fallbackNotes(pidsMax: number, uid: number): string[] {
+  return [
+    'limits: no writable cgroup hierarchy; memory: RLIMIT_AS per process (address space, at least 1 GiB so node starts)',
+    'limits: cpu: sched affinity to the configured number of CPUs (no quota)',
+    `limits: pids: RLIMIT_NPROC ${pidsMax * 16}, counted per host uid, so every sandbox of uid ${uid} shares it`,
+  ]
+}
+
 /**
  * Probes the host once; throws RuntimeUnavailableError saying what to install or enable.
  * @example const host = await probeHost({ stateDir: '/var/lib/msb' })
@@ -85,9 +94,11 @@ export async function probeHost(options: RuntimeOptions, overrides: ProbeOverrid
   await ensureReachable(`${runtimeDir}/etc/passwd`, access)
   const path = [...new Set([...prefixes.map((p) => `${p}/bin`), '/usr/local/bin', '/usr/bin', '/bin'])].join(':')
 
-  const pythonVersion = await probeRun(bwrap, user, layout, access, runtimeDir, [python.path, '-I', '-S', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'])
-  const nodeVersion = await probeRun(bwrap, user, layout, access, runtimeDir, [node.path, '-e', 'console.log(process.version)'])
-  const agentCode = await compileAgent(python.path)
+  const [pythonVersion, nodeVersion, agentCode] = await Promise.all([
+    probeRun(bwrap, user, layout, access, runtimeDir, [python.path, '-I', '-S', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])']),
+    probeRun(bwrap, user, layout, access, runtimeDir, [node.path, '-e', 'console.log(process.version)']),
+    compileAgent(python.path),
+  ])
   let cgroups = overrides.noCgroups ? null : await detectCgroups(log)
   if (cgroups && asRoot && !cgroups.unprivilegedJoin && !setpriv) {
     log('cgroup v2 needs setpriv (util-linux) to start sandboxes as root; using rlimits instead')
@@ -97,68 +108,18 @@ export async function probeHost(options: RuntimeOptions, overrides: ProbeOverrid
   const notes = [
     `bubblewrap ${major}.${minor} at ${bwrap}; python ${pythonVersion} at ${python.path}; node ${nodeVersion} at ${node.path}`,
     asRoot
-      ? `sandbox processes run as host uid ${uid} / gid ${gid} (uid ${1000} inside, unprivileged user namespace)`
-      : `the server is not root: sandbox processes run as its own uid ${uid} (uid 1000 inside)`,
+      ? `sandbox processes run as host uid ${uid} / gid ${gid} (uid ${INNER_UID} inside, unprivileged user namespace)`
+      : `the server is not root: sandbox processes run as its own uid ${uid} (uid ${INNER_UID} inside)`,
     'isolation: own user, mount, pid, network, ipc, uts and cgroup namespaces; no network; read-only /usr and minimal /etc',
     ...(prefixes.length ? [`interpreter prefixes mounted read-only: ${prefixes.join(', ')}`] : []),
-    ...(cgroups
-      ? cgroups.notes
-      : [
-          'limits: no writable cgroup hierarchy; memory: RLIMIT_AS per process (address space, at least 1 GiB so node starts)',
-          'limits: cpu: sched affinity to the configured number of CPUs (no quota)',
-          `limits: pids: RLIMIT_NPROC ${pidsMax * 16}, counted per host uid, so every sandbox of uid ${uid} shares it`,
-        ]),
-    access.setfacl ? 'volumes: missing permissions for the sandbox uid are granted with POSIX ACLs (setfacl)' : 'volumes: setfacl not found; volumes must already be accessible to the sandbox uid (apt-get install -y acl)',
+    ...(cgroups?.notes ?? fallbackNotes(pidsMax, uid)),
+    access.setfacl
+      ? 'volumes: missing permissions for the sandbox uid are granted with POSIX ACLs (setfacl)'
+      : 'volumes: setfacl not found; volumes must already be accessible to the sandbox uid (apt-get install -y acl)',
   ]
   const limits: HostReport['limits'] = cgroups
     ? { memory: cgroups.kind, cpu: cgroups.kind, pids: cgroups.kind }
     : { memory: 'rlimit', cpu: 'affinity', pids: 'rlimit' }
   const report: HostReport = { bwrapPath: bwrap, pythonPath: python.path, nodePath: node.path, sandboxUid: uid, sandboxGid: gid, limits, notes }
   return { report, bwrap, user, setpriv, agentCode, python, node, layout, cgroups, access, runtimeDir, path, maxOutputBytes, pidsMax, log }
-}
-
-const COMPILE = 'import binascii, marshal, sys; sys.stdout.write(binascii.b2a_base64(marshal.dumps(compile(sys.stdin.read(), "<agent>", "exec")), newline=False).decode())'
-const LOADER = 'import binascii, marshal, sys; exec(marshal.loads(binascii.a2b_base64(sys.argv[1])))'
-
-/** Compiles the agent once with the sandbox's own python (start-up then skips ~3 ms of compiling). */
-async function compileAgent(python: string): Promise<string> {
-  const result = await execFile(python, ['-I', '-S', '-c', COMPILE], { input: agentSources().agent })
-  if (result.code !== 0 || !result.stdout) throw new RuntimeUnavailableError(`${python} could not compile the sandbox agent: ${result.stderr.trim()}`)
-  return result.stdout
-}
-
-/**
- * The agent's command line inside the sandbox (`config` is its JSON configuration).
- * @example spawn(..., bwrapArgs(layout, mounts, agentCommand(host, '{}')))
- */
-export function agentCommand(host: Host, config: string): string[] {
-  return [host.python.path, '-I', '-S', '-u', '-c', LOADER, host.agentCode, config]
-}
-
-/** Runs one command in a throwaway sandbox and returns its first output line. */
-async function probeRun(
-  bwrap: string,
-  user: { uid: number; gid: number } | null,
-  layout: SystemLayout,
-  access: AccessContext,
-  runtimeDir: string,
-  command: string[],
-): Promise<string> {
-  const dir = `${runtimeDir}/probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
-  await mkdir(`${dir}/tmp`, { recursive: true })
-  await handOver(`${dir}/tmp`, access)
-  try {
-    const mounts = { tmpDir: `${dir}/tmp`, workspaceDir: `${dir}/tmp`, volumes: [], workdir: '/workspace', workdirBind: null, env: [] }
-    const { file, args, ...as } = launcher({ bwrap, user, procsFiles: [], setpriv: null }, bwrapArgs(layout, mounts, command))
-    const result = await execFile(file, args, as)
-    const first = result.stdout.split('\n')[0]?.trim()
-    if (result.code === 0 && first) return first
-    throw new RuntimeUnavailableError(
-      `a test sandbox failed (${command[0]}): ${result.stderr.trim() || `exit code ${result.code}`}. ` +
-        'Unprivileged user namespaces must be enabled: sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=15000 ' +
-        '(and on Ubuntu 24.04+ kernel.apparmor_restrict_unprivileged_userns=0)',
-    )
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
 }

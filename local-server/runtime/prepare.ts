@@ -10,7 +10,8 @@ import { agentSources } from './agent/sources.ts'
 import { bwrapArgs } from './bwrap.ts'
 import type { SandboxCgroup } from './cgroups.ts'
 import { handOver, prepareBindSource } from './fs-access.ts'
-import { agentCommand, type Host } from './host.ts'
+import type { Host } from './host.ts'
+import { agentCommand } from './agent/command.ts'
 import { launcher, type LaunchCommand } from './launcher.ts'
 import { checkSpec, prepareWorkdir, sandboxEnv } from './spec.ts'
 import type { SandboxSpec } from './types.ts'
@@ -59,7 +60,7 @@ export async function prepareSandbox(spec: SandboxSpec, host: Host): Promise<Pre
     cgroup = host.cgroups ? await host.cgroups.create(spec.id, limits, host.user) : null
     const env = sandboxEnv(spec.envs, host.path)
     const mounts = { tmpDir: `${runDir}/tmp`, workspaceDir: spec.workspaceDir, volumes: spec.volumes, workdir, workdirBind, env }
-    const bwrap = bwrapArgs(host.layout, mounts, agentCommand(host, agentConfig(spec, host)))
+    const bwrap = bwrapArgs(host.layout, mounts, agentCommand(host.python.path, host.agentCode, agentConfig(spec, host)))
     const setpriv = host.cgroups && !host.cgroups.unprivilegedJoin ? host.setpriv : null
     const command = launcher({ bwrap: host.bwrap, user: host.user, procsFiles: cgroup?.procsFiles ?? [], setpriv }, bwrap)
     return { runDir, cgroup, command }
