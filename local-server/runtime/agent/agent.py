@@ -101,10 +101,13 @@ def run_loop():
 
 # ---------------------------------------------------------------- output
 class Acc:
-    """Output of one call: lines per stream in arrival order, capped at MAXB bytes / MAXL lines."""
+    """Output of one call: lines per stream in arrival order, capped at MAXB bytes / MAXL lines,
+    kept as JSON fragments joined every 1024 lines (a flood of short lines stays small)."""
 
     def __init__(self):
+        self.chunks = []
         self.out = []
+        self.lines = 0
         self.size = 0
         self.trunc = False
         self.bufs = [bytearray(), bytearray()]
@@ -129,11 +132,15 @@ class Acc:
         if p[-1:] == b'\r':
             p = p[:-1]
         n = len(p) + 1
-        if self.size + n > MAXB or len(self.out) >= MAXL:
+        if self.size + n > MAXB or self.lines >= MAXL:
             self.cut()
             return False
         self.size += n
-        self.out.append((s, p))
+        self.lines += 1
+        self.out.append('[%d,%s]' % (s, jstr(p.decode('utf-8', 'replace'))))
+        if len(self.out) >= 1024:
+            self.chunks.append(','.join(self.out))
+            self.out = []
         return True
 
     def cut(self):
@@ -144,7 +151,7 @@ class Acc:
         for s in (0, 1):
             if self.bufs[s]:
                 self.line(s, bytes(self.bufs[s]))
-        text = '[' + ','.join(['[%d,%s]' % (s, jstr(p.decode('utf-8', 'replace'))) for s, p in self.out]) + ']'
+        text = '[' + ','.join(self.chunks + self.out) + ']' if self.out or self.chunks else '[]'
         trunc = self.trunc
         self.__init__()
         return text, trunc
@@ -333,7 +340,7 @@ class Worker:
         self.state = 'down'
         self.failures += 1
         if self.lang == image_lang and not ready_sent:
-            detail = ''.join(['\n' + p.decode('utf-8', 'replace') for _, p in self.acc.out[-20:]])
+            detail = ''.join(['\n' + t for _, t in loads(self.acc.take()[0])[-20:]])
             send('{"t":"fail","msg":%s}' % jstr(msg + detail))
             return
         if self.failures < 20 and self.queue:
