@@ -42,22 +42,37 @@ export interface CgroupDriver {
 /** Name of the directory the runtime creates in a hierarchy; one sub-directory per runtime instance. */
 export const CGROUP_DIR = 'microsandbox-edge'
 
-/** A unique per-process instance name: `<pid>-<random>` (the pid lets a later run find stale ones). */
+/**
+ * A unique per-process instance name: `<pid>-<random>` (the pid lets a later run find stale ones).
+ * @example instanceName() // '4242-a1b2c3'
+ */
 export const instanceName = (): string => `${process.pid}-${randomBytes(3).toString('hex')}`
 
-/** Reads a file's text, or '' when it cannot be read. */
+/**
+ * Reads a file's text, or '' when it cannot be read.
+ * @example await readText('/sys/fs/cgroup/pids/x/pids.max')
+ */
 export const readText = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '')
 
-/** Writes a control file; returns false when the kernel refuses. */
+/**
+ * Writes a control file; returns false when the kernel refuses.
+ * @example await writeControl(`${dir}/pids.max`, '256')
+ */
 export const writeControl = (path: string, value: string): Promise<boolean> =>
   writeFile(path, value).then(() => true, () => false)
 
-/** Parses the pids of a cgroup.procs file. */
+/**
+ * Parses the pids of a cgroup.procs file.
+ * @example await readPids(`${dir}/cgroup.procs`)
+ */
 export async function readPids(procsFile: string): Promise<number[]> {
   return (await readText(procsFile)).split('\n').filter(Boolean).map(Number)
 }
 
-/** Parses `key value` lines (memory.events, memory.oom_control, cpu.stat) and returns one value. */
+/**
+ * Parses `key value` lines (memory.events, memory.oom_control, cpu.stat) and returns one value.
+ * @example await readKeyed(`${dir}/memory.oom_control`, 'oom_kill')
+ */
 export async function readKeyed(path: string, key: string): Promise<number | null> {
   const line = (await readText(path)).split('\n').find((l) => l.startsWith(`${key} `))
   return line ? Number(line.slice(key.length + 1)) : null
@@ -91,7 +106,10 @@ export async function emptyAndRemove(dirs: string[], kill?: () => Promise<boolea
   }
 }
 
-/** True when a process with this pid exists. */
+/**
+ * True when a process with this pid exists.
+ * @example isAlive(1234)
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -115,7 +133,10 @@ export async function removeStale(base: string, log: (line: string) => void): Pr
   }
 }
 
-/** Hands the cgroup.procs files to the launcher's uid (no-op without one). */
+/**
+ * Hands the cgroup.procs files to the launcher's uid (no-op without one).
+ * @example await handProcs([`${dir}/cgroup.procs`], { uid: 64000, gid: 64000 })
+ */
 export async function handProcs(files: string[], owner: { uid: number; gid: number } | null): Promise<void> {
   if (owner) for (const file of files) await chown(file, owner.uid, owner.gid)
 }

@@ -19,7 +19,10 @@ export interface MessageContext {
 
 const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]))
 
-/** Formats a byte count the way the truncation marker shows it. */
+/**
+ * Formats a byte count the way the truncation marker shows it.
+ * @example formatBytes(10 * 1024 * 1024) // '10 MiB'
+ */
 export function formatBytes(bytes: number): string {
   const MiB = 1024 * 1024
   if (bytes % MiB === 0) return `${bytes / MiB} MiB`
@@ -27,17 +30,26 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`
 }
 
-/** Converts the agent's `[stream, text]` pairs. */
+/**
+ * Converts the agent's `[stream, text]` pairs.
+ * @example toLines([[0, 'hi']]) // [{ stream: 'stdout', text: 'hi' }]
+ */
 export function toLines(out: AgentReply['out']): OutputLine[] {
   return (out ?? []).map(([s, text]) => ({ stream: s === 0 ? 'stdout' : 'stderr', text }))
 }
 
-/** The marker line appended when a call's output exceeded the cap. */
+/**
+ * The marker line appended when a call's output exceeded the cap.
+ * @example truncated(1024 * 1024).text // '[output truncated: more than 1 MiB]'
+ */
 export function truncated(maxOutputBytes: number): OutputLine {
   return { stream: 'stderr', text: `[output truncated: more than ${formatBytes(maxOutputBytes)}]` }
 }
 
-/** Says how a process ended: `was killed (out of memory: ...)`, `was killed by signal 6 (SIGABRT)`, `exited with code 1`. */
+/**
+ * Says how a process ended: `was killed (out of memory: ...)`, `was killed by signal 6 (SIGABRT)`, `exited with code 1`.
+ * @example describeEnd({ code: 1 }, ctx) // 'exited with code 1'
+ */
 export function describeEnd(end: { code?: number; signal?: number }, ctx: MessageContext): string {
   if (end.signal === undefined) return `exited with code ${end.code ?? 0}`
   if (end.signal === 9 && ctx.oom) return `was killed (out of memory: the sandbox limit is ${ctx.memoryMib} MiB)`

@@ -11,7 +11,10 @@ import type { SandboxSpec } from './types.ts'
 const SYSTEM = ['/usr', '/etc', '/proc', '/dev', '/bin', '/sbin', '/lib', '/lib64']
 const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`)
 
-/** Throws a clear Error when the spec cannot be launched. */
+/**
+ * Throws a clear Error when the spec cannot be launched.
+ * @example checkSpec(spec)
+ */
 export function checkSpec(spec: SandboxSpec): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/.test(spec.id)) throw new Error(`invalid sandbox id "${spec.id}": use letters, digits, ".", "_" and "-"`)
   if (spec.image !== 'microsandbox/python' && spec.image !== 'microsandbox/node') throw new Error(`unsupported image ${spec.image}`)

@@ -20,7 +20,10 @@ const DISK_TTL_MS = 5000
 const MAX_ENTRIES = 200_000
 const NS_PER_TICK = 1e9 / 100
 
-/** Host pids of `root` and all its descendants (via /proc/<pid>/task/<tid>/children). */
+/**
+ * Host pids of `root` and all its descendants (via /proc/<pid>/task/<tid>/children).
+ * @example await processTree(sandbox.pid)
+ */
 export async function processTree(root: number): Promise<number[]> {
   const seen: number[] = []
   const queue = [root]

@@ -54,9 +54,9 @@ handlers = {}
 timers = []
 
 
-def watch(fd, fn):
+def watch(fd, fn, events=select.POLLIN):
     handlers[fd] = fn
-    poll.register(fd, select.POLLIN)
+    poll.register(fd, events)
 
 
 def unwatch(fd):
@@ -314,6 +314,7 @@ class Worker:
         r1, w1 = pipe()
         r2, w2 = pipe()
         rq, wq = os.pipe()
+        os.set_blocking(wq, False)
         rm, wm = pipe()
         try:
             self.pid = fork_python(r1, w1, r2, w2, rq, wq, rm, wm) if self.lang == 'python' else spawn_node(w1, w2, rq, wm)
@@ -365,12 +366,24 @@ class Worker:
         self.cur = req
         req['timer'] = None
         req['timedout'] = False
-        try:
-            writeall(self.fds[2], len(data).to_bytes(4, 'big') + data)
-        except OSError:
-            return  # the worker is gone; on_exit answers
+        self.pending = memoryview(len(data).to_bytes(4, 'big') + data)
+        self.write_code()
         if req['timeout'] is not None:
             req['timer'] = later(req['timeout'], self.on_timeout)
+
+    def write_code(self, ev=0):
+        """Writes the pending request without blocking (a busy worker may not read it yet)."""
+        wq = self.fds[2]
+        try:
+            self.pending = self.pending[os.write(wq, self.pending):]
+        except BlockingIOError:
+            pass
+        except OSError:
+            self.pending = self.pending[:0]  # the worker is gone; on_exit answers
+        if self.pending:
+            watch(wq, self.write_code, select.POLLOUT)
+        else:
+            unwatch(wq)
 
     def on_timeout(self):
         if self.cur is not None:
