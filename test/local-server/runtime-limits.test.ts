@@ -90,6 +90,16 @@ describe('limits', () => {
     expect(await py(sb, '2 + 2')).toEqual([{ stream: 'stdout', text: '4' }])
   })
 
+  it('stops a node worker hung in a timer at the next call\'s timeout, while commands keep running', async () => {
+    const sb = await fx.launch('microsandbox/node')
+    expect(await js(sb, 'setTimeout(() => { while (true) {} }, 10); "armed"')).toEqual([{ stream: 'stdout', text: "'armed'" }])
+    await new Promise((r) => setTimeout(r, 100))
+    const stuck = js(sb, `"${'x'.repeat(200_000)}".length`, 2)
+    expect((await sb.command({ command: 'echo', args: ['still here'], timeoutSec: 10 })).output).toEqual([{ stream: 'stdout', text: 'still here' }])
+    expect(texts(await stuck).at(-1)).toBe('Error: Execution timed out after 2 seconds')
+    expect(await js(sb, '1 + 2')).toEqual([{ stream: 'stdout', text: '3' }])
+  })
+
   it('caps a REPL output flood with a marker and keeps draining', async () => {
     const sb = await fx.launch('microsandbox/python')
     const output = await whileOtherAnswers(other, py(sb, 'while True:\n    print("x" * 1000)', 3))
