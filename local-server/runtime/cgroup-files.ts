@@ -138,5 +138,5 @@ export async function removeStale(base: string, log: (line: string) => void): Pr
  * @example await handProcs([`${dir}/cgroup.procs`], { uid: 64000, gid: 64000 })
  */
 export async function handProcs(files: string[], owner: { uid: number; gid: number } | null): Promise<void> {
-  if (owner) for (const file of files) await chown(file, owner.uid, owner.gid)
+  if (owner) await Promise.all(files.map((file) => chown(file, owner.uid, owner.gid)))
 }

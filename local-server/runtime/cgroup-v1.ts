@@ -77,9 +77,11 @@ export async function createCgroupV1(mountinfo: string, log: (line: string) => v
       ]
       const destroy = () => emptyAndRemove(dirs)
       try {
-        for (const dir of dirs) await mkdir(dir)
-        for (const [file, value] of steps) {
-          if (!(await writeControl(file, value))) throw new Error(`the kernel refused ${value} in ${file}`)
+        await Promise.all(dirs.map((dir) => mkdir(dir)))
+        // memory.limit_in_bytes first: the kernel keeps memsw >= the memory limit.
+        for (const batch of [steps.slice(0, 1), steps.slice(1)]) {
+          const refused = (await Promise.all(batch.map(([file, value]) => writeControl(file, value)))).indexOf(false)
+          if (refused >= 0) throw new Error(`the kernel refused ${batch[refused]?.[1]} in ${batch[refused]?.[0]}`)
         }
         await handProcs(dirs.map((d) => `${d}/cgroup.procs`), owner)
       } catch (cause) {

@@ -47,17 +47,21 @@ export async function prepareSandbox(spec: SandboxSpec, host: Host): Promise<Pre
   checkSpec(spec)
   const runDir = `${host.runtimeDir}/${spec.id}`
   const workdir = posix.normalize(spec.workdir || '/workspace')
-  let cgroup: SandboxCgroup | null = null
-  try {
+  const limits = { memoryMib: spec.memoryMib, cpus: spec.cpus, pidsMax: host.pidsMax }
+  const directories = async () => {
     await rm(runDir, { recursive: true, force: true })
     await mkdir(`${runDir}/tmp`, { recursive: true })
     await chmod(`${runDir}/tmp`, 0o1777)
-    await handOver(`${runDir}/tmp`, host.access)
-    await handOver(spec.workspaceDir, host.access)
+    await Promise.all([handOver(`${runDir}/tmp`, host.access), handOver(spec.workspaceDir, host.access)])
     for (const v of spec.volumes) await prepareBindSource(v.hostPath, v.readOnly, host.access)
-    const workdirBind = await prepareWorkdir(spec, workdir, runDir, host.access)
-    const limits = { memoryMib: spec.memoryMib, cpus: spec.cpus, pidsMax: host.pidsMax }
-    cgroup = host.cgroups ? await host.cgroups.create(spec.id, limits, host.user) : null
+    return prepareWorkdir(spec, workdir, runDir, host.access)
+  }
+  const [dirs, group] = await Promise.allSettled([directories(), host.cgroups?.create(spec.id, limits, host.user) ?? null])
+  const cgroup: SandboxCgroup | null = group.status === 'fulfilled' ? group.value : null
+  try {
+    if (dirs.status === 'rejected') throw dirs.reason
+    if (group.status === 'rejected') throw group.reason
+    const workdirBind = dirs.value
     const env = sandboxEnv(spec.envs, host.path)
     const mounts = { tmpDir: `${runDir}/tmp`, workspaceDir: spec.workspaceDir, volumes: spec.volumes, workdir, workdirBind, env }
     const bwrap = bwrapArgs(host.layout, mounts, agentCommand(host.python.path, host.agentCode, agentConfig(spec, host)))
