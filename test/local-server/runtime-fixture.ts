@@ -134,5 +134,14 @@ export function cgroupDirs(id: string): string[] {
   return found
 }
 
+/** Polls `check` every 50 ms for up to 10 s (a bounded wait, not a timing assertion). */
+export async function eventually(check: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if (check()) return true
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return check()
+}
+
 /** Removes a directory tree, ignoring errors. */
 export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, force: true })

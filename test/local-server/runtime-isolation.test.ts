@@ -92,11 +92,14 @@ describe('isolation', () => {
 
   it('cannot see or signal the processes of another sandbox', async () => {
     const sleeper = b.command({ command: 'sleep', args: ['7.25'], timeoutSec: 30 })
-    await new Promise((r) => setTimeout(r, 200))
+    const countInB = async () => {
+      const found = await b.command({ command: 'sh', args: ['-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done | grep -c "^sleep 7.25"'], timeoutSec: 10 })
+      return texts(found.output)[0]
+    }
+    for (let i = 0; i < 100 && (await countInB()) !== '1'; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(await countInB()).toBe('1')
     const seen = await py(a, 'import os\nprint(sum(1 for p in os.listdir("/proc") if p.isdigit() and b"7.25" in open(f"/proc/{p}/cmdline", "rb").read()))')
     expect(texts(seen)).toEqual(['0'])
-    const inB = await b.command({ command: 'sh', args: ['-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done | grep -c "^sleep 7.25"'], timeoutSec: 10 })
-    expect(texts(inB.output)).toEqual(['1'])
     expect(texts(await py(a, 'import os\nprint(os.getpid() < 10)'))).toEqual(['True'])
     await b.command({ command: 'pkill', args: ['-f', 'sleep 7.25'], timeoutSec: 10 }).catch(() => undefined)
     await sleeper

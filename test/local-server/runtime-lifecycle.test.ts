@@ -5,18 +5,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createRuntime } from '../../local-server/runtime/index.ts'
 import type { SandboxExit } from '../../local-server/runtime/types.ts'
-import { cgroupDirs, hostTree, py, removeDir, running, texts, useRuntime } from './runtime-fixture.ts'
+import { cgroupDirs, eventually, hostTree, py, removeDir, running, texts, useRuntime } from './runtime-fixture.ts'
 
 const fx = useRuntime()
-
-/** Polls `check` every 50 ms for up to 10 s (a bounded wait, not a timing assertion). */
-async function eventually(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return true
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return check()
-}
 
 describe('lifecycle', () => {
   it('stops every process, removes the cgroups and private dirs; stop is idempotent', async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { LaunchedSandbox } from '../../local-server/runtime/types.ts'
-import { js, py, texts, useRuntime } from './runtime-fixture.ts'
+import { eventually, hostTree, js, py, running, texts, useRuntime } from './runtime-fixture.ts'
 
 const fx = useRuntime()
 
@@ -91,8 +91,10 @@ describe('python REPL', () => {
   })
 
   it('says so on the next call when the interpreter died between calls', async () => {
-    await py(sb, 'import os, threading, time\nthreading.Thread(target=lambda: (time.sleep(0.2), os._exit(5))).start()')
-    await new Promise((r) => setTimeout(r, 600))
+    const workers = () => hostTree(sb.pid).slice(3)
+    const before = workers()
+    await py(sb, 'import os, threading, time\nthreading.Thread(target=lambda: (time.sleep(0.1), os._exit(5))).start()')
+    expect(await eventually(() => before.every((p) => !running(p)) && workers().some((p) => !before.includes(p)))).toBe(true)
     expect(texts(await py(sb, 'print("next")'))).toEqual([
       'Error: the python interpreter exited with code 5 after the previous call; it was restarted and earlier state is lost',
       'next',
