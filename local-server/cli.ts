@@ -13,6 +13,7 @@ import { RuntimeUnavailableError } from './runtime/types.ts'
 
 const USAGE = `usage: npm run local-server -- [--host 127.0.0.1] [--port 5555] [--dev | --key <secret>]
                                [--state-dir <dir>] [--require-namespace] [--max-timeout <seconds>]
+                               [--allow-volume <dir>]...
        npm run local-server -- keygen [--key <secret> | --state-dir <dir>] [--expire 24h] [--namespace <ns>]`
 
 class UsageError extends Error {}
@@ -60,7 +61,24 @@ async function keygen(argv: string[]): Promise<void> {
   process.stdout.write(`${signApiKey(key, { expiresInSeconds: expire, ...(namespace === undefined ? {} : { namespace }) })}\n`)
 }
 
-async function serve(argv: string[]): Promise<void> {
+/** Takes every `--allow-volume <dir>` (or `--allow-volume=<dir>`) out of argv. */
+function takeRepeated(argv: string[], name: string): { values: string[]; rest: string[] } {
+  const values: string[] = []
+  const rest: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === `--${name}`) {
+      const value = argv[++i]
+      if (value === undefined) throw new UsageError(`--${name} needs a value`)
+      values.push(value)
+    } else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3))
+    else rest.push(arg)
+  }
+  return { values, rest }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values: allowVolumes, rest: argv } = takeRepeated(args, 'allow-volume')
   const flags = parseFlags(argv, ['host', 'port', 'key', 'state-dir', 'max-timeout'], ['dev', 'require-namespace'])
   if (flags.dev && flags.key !== undefined) throw new UsageError('--dev and --key exclude each other')
   const stateDir = stateDirOf(flags)
@@ -78,6 +96,7 @@ async function serve(argv: string[]): Promise<void> {
     stateDir,
     requireNamespace: flags['require-namespace'] === true,
     maxTimeout: integer(flags, 'max-timeout', 1, 31_536_000) ?? 1800,
+    allowVolumes,
     log,
     ...(key === undefined ? {} : { key }),
   })
@@ -85,6 +104,7 @@ async function serve(argv: string[]): Promise<void> {
   log(flags.dev ? 'auth: none (--dev)' : keyNote)
   log(`dialect: ${flags['require-namespace'] ? 'v0.2.6 (namespace required)' : 'upstream HEAD (namespace optional)'}; state dir: ${stateDir}`)
   log(`limits: memory ${r.limits.memory}, cpu ${r.limits.cpu}, pids ${r.limits.pids}; sandbox uid ${r.sandboxUid}`)
+  log(`volumes: below each namespace's project dir${allowVolumes.length > 0 ? ` and ${allowVolumes.join(', ')}` : ' only (add directories with --allow-volume)'}`)
   for (const note of r.notes) log(note)
   process.stdout.write(`microsandbox local server listening on ${server.url}\n`)
   let stoppingSince = 0

@@ -3,6 +3,7 @@
  * @module
  */
 import { createServer, type Server } from 'node:http'
+import { realpathSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { createManager } from './manager.ts'
@@ -25,6 +26,8 @@ export interface LocalServerOptions {
   requireNamespace?: boolean
   /** Cap on repl/command timeouts in seconds (default 1800). */
   maxTimeout?: number
+  /** Host directories sandboxes may mount volumes from (besides the project dir); they must exist. */
+  allowVolumes?: string[]
   /** Receives log lines (never keys). */
   log?: (line: string) => void
 }
@@ -65,8 +68,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   await mkdir(stateDir, { recursive: true })
   // Nothing runs yet: workspaces left by a killed server are stale.
   await rm(join(stateDir, 'workspaces'), { recursive: true, force: true })
+  const volumeRoots = (options.allowVolumes ?? []).map((dir) => {
+    try {
+      return realpathSync(resolve(dir))
+    } catch {
+      throw new Error(`--allow-volume ${dir}: no such directory`)
+    }
+  })
   const runtime = await createRuntime({ stateDir, log })
-  const manager = createManager({ stateDir, runtime, strict: requireNamespace, maxTimeout, log })
+  const manager = createManager({ stateDir, runtime, strict: requireNamespace, maxTimeout, volumeRoots, log })
   const handler = createRequestHandler({ serverKey: key, strict: requireNamespace, methods: createMethods(manager, requireNamespace), log })
   const server = createServer({ noDelay: true, keepAlive: true }, handler)
   let actualPort: number

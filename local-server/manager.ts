@@ -21,6 +21,8 @@ export interface ManagerOptions {
   strict: boolean
   /** Server cap on repl/command timeouts, in seconds. */
   maxTimeout: number
+  /** Host directories (real paths) volumes may come from, besides each namespace's project dir. */
+  volumeRoots?: readonly string[]
   log: (line: string) => void
 }
 
@@ -50,7 +52,8 @@ export function createManager(options: ManagerOptions) {
 
   async function launch(ns: string, name: string, config: StartConfig): Promise<void> {
     const key = keyOf(ns, name)
-    const spec = buildSpec({ namespace: ns, name, config, projectDir: store.projectDir(ns), stateDir })
+    await store.ensureProject(ns)
+    const spec = buildSpec({ namespace: ns, name, config, projectDir: store.projectDir(ns), stateDir, volumeRoots: options.volumeRoots ?? [] })
     await mkdir(spec.workspaceDir, { recursive: true })
     let sandbox: LaunchedSandbox
     try {

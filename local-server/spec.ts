@@ -5,8 +5,8 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
+import { existsSync, realpathSync } from 'node:fs'
+import { isAbsolute, join, resolve, sep } from 'node:path'
 import { internalError } from './errors.ts'
 import type { StartConfig } from './params.ts'
 import type { ImageName, SandboxSpec, VolumeSpec } from './runtime/types.ts'
@@ -25,8 +25,12 @@ export function sandboxId(namespace: string, name: string): string {
   return `${name.slice(0, 40)}-${hash}`
 }
 
-/** Parses `host:guest[:ro|:rw]` (or a single path mounted at the same place). */
-export function parseVolume(entry: string, projectDir: string): VolumeSpec {
+/**
+ * Parses `host:guest[:ro|:rw]` (or a single path mounted at the same place). The host path, with
+ * symlinks resolved, must lie below the project dir or one of `allowedRoots` (`--allow-volume`):
+ * a client of this server never reaches the rest of the host, nor the server's own state.
+ */
+export function parseVolume(entry: string, projectDir: string, allowedRoots: readonly string[] = [], stateDir?: string): VolumeSpec {
   const parts = entry.split(':')
   let readOnly = false
   const last = parts[parts.length - 1]
@@ -40,11 +44,21 @@ export function parseVolume(entry: string, projectDir: string): VolumeSpec {
   if (!isAbsolute(guest)) throw internalError(`Invalid volume mapping '${entry}': the guest path must be absolute`)
   const hostPath = resolve(projectDir, host)
   if (!existsSync(hostPath)) throw internalError(`Invalid volume mapping '${entry}': host path ${hostPath} does not exist`)
-  return { hostPath, guestPath: guest, readOnly }
+  const real = realpathSync(hostPath)
+  const project = realpathSync(projectDir)
+  const below = (root: string) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)
+  if (stateDir !== undefined && below(realpathSync(stateDir)) && !below(project)) {
+    throw internalError(`Volume host path ${real} is not allowed: it is part of this server's state (keys, other sandboxes' workspaces)`)
+  }
+  const roots = [project, ...allowedRoots]
+  if (!roots.some(below)) {
+    throw internalError(`Volume host path ${real} is not allowed: this server mounts only paths below its project dir (${roots[0]}) and the directories given with --allow-volume; restart it with --allow-volume <dir> to allow one`)
+  }
+  return { hostPath: real, guestPath: guest, readOnly }
 }
 
 /** Builds the launch spec for one configured sandbox. */
-export function buildSpec(input: { namespace: string; name: string; config: StartConfig; projectDir: string; stateDir: string }): SandboxSpec {
+export function buildSpec(input: { namespace: string; name: string; config: StartConfig; projectDir: string; stateDir: string; volumeRoots?: readonly string[] }): SandboxSpec {
   const { namespace, name, config } = input
   const image = resolveImage(config.image ?? '')
   if (!image) {
@@ -62,7 +76,7 @@ export function buildSpec(input: { namespace: string; name: string; config: Star
     image,
     memoryMib: config.memory ?? 1024,
     cpus: config.cpus ?? 1,
-    volumes: config.volumes.map((v) => parseVolume(v, input.projectDir)),
+    volumes: config.volumes.map((v) => parseVolume(v, input.projectDir, input.volumeRoots, input.stateDir)),
     envs: [...config.envs],
     workdir,
     workspaceDir: join(input.stateDir, 'workspaces', id),

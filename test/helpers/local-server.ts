@@ -20,6 +20,8 @@ export interface TestServerOptions {
   /** Kept (not removed on stop) when given. */
   stateDir?: string
   maxTimeout?: number
+  /** Host directories volumes may come from (`--allow-volume`). */
+  allowVolumes?: string[]
 }
 
 /** A running server process. */
@@ -73,6 +75,7 @@ export async function startLocalServer(options: TestServerOptions = {}): Promise
     ...(dev ? ['--dev'] : options.key !== undefined ? ['--key', options.key] : []),
     ...(options.requireNamespace ? ['--require-namespace'] : []),
     ...(options.maxTimeout !== undefined ? ['--max-timeout', String(options.maxTimeout)] : []),
+    ...(options.allowVolumes ?? []).flatMap((dir) => ['--allow-volume', dir]),
   ]
   let current = await launch(argsFor(0))
   const port = Number(new URL(current.url).port)

@@ -61,7 +61,7 @@ for (const dialect of DIALECTS) {
     const ns = dialect.strict ? { namespace: 'default' } : {}
     const call = (method: string, params: object, id: unknown = 1) => rpc(url, method, { ...ns, ...params }, { id })
     beforeAll(async () => {
-      server = await startLocalServer({ requireNamespace: dialect.strict })
+      server = await startLocalServer({ requireNamespace: dialect.strict, allowVolumes: [tmpdir()] })
       url = server.url
     }, 120_000)
     afterAll(() => server.stop())
@@ -176,6 +176,17 @@ for (const dialect of DIALECTS) {
         expect(badEnv.json()).toMatchObject({ error: 'Internal server error', code: 5002 })
         const missing = await call('sandbox.start', { sandbox: 'vol', config: { image: 'microsandbox/python', volumes: ['/does/not/exist:/x'] } })
         expect(missing.status).toBe(500)
+        // Only the project dir and --allow-volume directories may be mounted: not /etc, not the server's state.
+        for (const volume of ['/etc:/hostetc:ro', '/:/host']) {
+          const refused = await call('sandbox.start', { sandbox: 'vol', config: { image: 'microsandbox/python', volumes: [volume] } })
+          expect(refused.status).toBe(500)
+          expect(refused.json()).toMatchObject({ error: 'Internal server error', code: 5002, detail: expect.stringContaining('--allow-volume') })
+        }
+        // The state dir lies below an allowed root here (the temp dir), and is refused all the same.
+        for (const volume of ['../..:/state', `${server.stateDir}/workspaces:/w`]) {
+          const refused = await call('sandbox.start', { sandbox: 'vol', config: { image: 'microsandbox/python', volumes: [volume] } })
+          expect(refused.json()).toMatchObject({ code: 5002, detail: expect.stringContaining("server's state") })
+        }
         expect((await call('sandbox.start', { sandbox: 'vol', config: { image: 'microsandbox/python' } })).status).toBe(200)
         expect((await call('sandbox.stop', { sandbox: 'vol' })).status).toBe(200)
       } finally {

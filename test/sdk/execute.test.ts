@@ -16,9 +16,9 @@ let rwDir: string
 let roDir: string
 
 beforeAll(async () => {
-  server = await startLocalServer({})
   rwDir = await mkdtemp(join(tmpdir(), 'msbe-rw-'))
   roDir = await mkdtemp(join(tmpdir(), 'msbe-ro-'))
+  server = await startLocalServer({ allowVolumes: [rwDir, roDir] })
   await writeFile(join(roDir, 'input.txt'), 'from the host\n')
   wrapper = makeWrapper({ serverUrl: server.url, sharedVolumeMappings: [`${rwDir}:/data`, `${roDir}:/input:ro`] })
 })
