@@ -87,7 +87,6 @@ async function capacityFigures(url: string): Promise<string> {
 }
 
 async function wrapperFigures(url: string, redisUrl: string): Promise<Row[]> {
-  const plain = () => rpc(url, 'sandbox.repl.run', { sandbox: 'warm-py', language: 'python', code: 'print(1)', namespace: 'default', timeout: 300 })
   const rows: Row[] = []
   const stores: Array<[string, MicrosandboxWrapper]> = [
     ['memory store', new MicrosandboxWrapper({ serverUrl: url, logger: silentLogger, sandboxPrefix: 'benchm' })],
@@ -95,6 +94,9 @@ async function wrapperFigures(url: string, redisUrl: string): Promise<Row[]> {
   ]
   for (const [label, wrapper] of stores) {
     const first = await wrapper.executeCode('print(1)')
+    const [session] = await wrapper.getSessions(first.sessionId)
+    // The same repl.run, to the same sandbox, as the wrapper sends it.
+    const plain = () => rpc(url, 'sandbox.repl.run', { sandbox: session!.sandboxName, language: 'python', code: 'print(1)', namespace: 'default', timeout: 300 })
     const [viaWrapper, viaFetch] = await measurePair(n(1000), () => wrapper.executeCode('print(1)', { sessionId: first.sessionId }), plain)
     const ratio = percentile(viaWrapper, 50) / percentile(viaFetch, 50)
     rows.push(row(`warm \`executeCode('print(1)')\`, ${label}`, viaWrapper, ''))

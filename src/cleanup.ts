@@ -44,6 +44,7 @@ export interface CleanupReport {
 export async function sweepExpiredSessions(deps: CleanupDeps): Promise<number> {
   const { config, store, manager, mutex, now } = deps
   let expired = 0
+  await manager.flush()
   for (const record of await store.list()) {
     if (record.namespace !== config.namespace) continue
     if (record.endedReason) {

@@ -8,7 +8,7 @@ import { createScheduler, type BackgroundStatus } from './background.ts'
 import { runCleanup, reapOrphanSandboxes, sweepExpiredSessions, type CleanupDeps, type CleanupReport } from './cleanup.ts'
 import { createClient } from './client/index.ts'
 import { configFromEnv, resolveConfig, type WrapperConfig, type WrapperConfigInput } from './config.ts'
-import { createError, isSandboxError, toSandboxError } from './errors.ts'
+import { createError, isSandboxError, toSandboxError, type SandboxError } from './errors.ts'
 import { createConsoleLogger, type Logger } from './logger.ts'
 import { createHooks, type Hooks, type Plugin, type PluginMiddleware, type Principal } from './plugins.ts'
 import { codeFailed, joinStream, replTimedOut } from './results.ts'
@@ -33,6 +33,11 @@ export interface WrapperOptions extends WrapperConfigInput {
   now?: (() => number) | undefined
   /** Keeps background work alive after a response (Workers' `ctx.waitUntil`). */
   waitUntil?: ((work: Promise<unknown>) => void) | undefined
+  /**
+   * How long a session's bookkeeping writes (last access, leases) are coalesced before they reach
+   * the store, in ms (default 25). Reads in this isolate always see the newest state.
+   */
+  writeBehindMs?: number | undefined
 }
 
 /** What `health()` reports. */
@@ -69,6 +74,7 @@ export class MicrosandboxWrapper {
   readonly #now: () => number
   readonly #startedAt: number
   readonly #ready: Promise<void>
+  #isReady = false
   #started = false
 
   /** Reads the configuration from an env object (`process.env`, Workers `env`, `Deno.env.toObject()`). */
@@ -79,7 +85,10 @@ export class MicrosandboxWrapper {
   }
 
   constructor(options: WrapperOptions = {}) {
-    const { storage, plugins = [], fetch, logger, now = Date.now, waitUntil, ...configInput } = options
+    const { storage, plugins = [], fetch, logger, now = Date.now, waitUntil, writeBehindMs, ...configInput } = options
+    if (writeBehindMs !== undefined && (!Number.isFinite(writeBehindMs) || writeBehindMs < 0 || writeBehindMs > 60_000)) {
+      throw createError('CONFIGURATION_ERROR', '[microsandbox-edge] option "writeBehindMs" must be a number of milliseconds from 0 to 60000', { details: { field: 'writeBehindMs', value: writeBehindMs } })
+    }
     this.config = resolveConfig(configInput)
     this.logger = logger ?? createConsoleLogger(this.config.logLevel)
     this.#ownsStorage = storage === undefined
@@ -96,13 +105,13 @@ export class MicrosandboxWrapper {
       now,
     })
     const track = (work: Promise<unknown>) => waitUntil?.(work)
-    this.#manager = createSessionManager({ config: this.config, store, placement: this.#placement, hooks: this.hooks, logger: this.logger, mutex, now, track })
+    this.#manager = createSessionManager({ config: this.config, store, placement: this.#placement, hooks: this.hooks, logger: this.logger, mutex, now, track, writeBehindMs })
     this.#cleanup = { config: this.config, store, manager: this.#manager, placement: this.#placement, mutex, hooks: this.hooks, logger: this.logger, now }
     this.#scheduler = createScheduler(this.logger)
     this.#scheduler.add({ name: 'session-cleanup', intervalSeconds: this.config.cleanupInterval, run: async () => void (await runCleanup(this.#cleanup, { orphans: false })) })
     this.#scheduler.add({ name: 'orphan-cleanup', intervalSeconds: this.config.orphanCleanupInterval, run: async () => void (await runCleanup(this.#cleanup, { expired: false })) })
     this.#ready = this.#setup(plugins)
-    this.#ready.catch(() => undefined)
+    this.#ready.then(() => { this.#isReady = true }, () => undefined)
   }
 
   async #setup(plugins: Plugin[]): Promise<void> {
@@ -129,14 +138,19 @@ export class MicrosandboxWrapper {
 
   async #guard<T>(operation: string, sessionId: string | undefined, principal: Principal, fn: () => Promise<T>): Promise<T> {
     try {
-      await this.#ready
+      if (!this.#isReady) await this.#ready
       return await fn()
     } catch (thrown) {
-      const error = toSandboxError(thrown)
-      if (!isSandboxError(thrown)) this.logger.error('unexpected failure', { operation, error: thrown instanceof Error ? thrown.message : String(thrown) })
-      await this.hooks.emit('error', { operation, error, sessionId, principal })
-      throw error
+      throw await this.#failed(operation, thrown, sessionId, principal)
     }
+  }
+
+  /** Turns anything thrown into a SandboxError and fires the `error` hook with it. */
+  async #failed(operation: string, thrown: unknown, sessionId: string | undefined, principal: Principal): Promise<SandboxError> {
+    const error = toSandboxError(thrown)
+    if (!isSandboxError(thrown)) this.logger.error('unexpected failure', { operation, error: thrown instanceof Error ? thrown.message : String(thrown) })
+    if (this.hooks.has('error')) await this.hooks.emit('error', { operation, error, sessionId, principal })
+    return error
   }
 
   /**
@@ -144,9 +158,9 @@ export class MicrosandboxWrapper {
    * @example
    * const r = await wrapper.executeCode('print(1 + 1)', { template: 'python', timeout: 30 })
    */
-  executeCode(code: string, options: ExecuteCodeOptions = {}): Promise<ExecutionResult> {
-    const sessionHint = typeof options?.sessionId === 'string' ? options.sessionId : undefined
-    return this.#guard('executeCode', sessionHint, options?.principal, async () => {
+  async executeCode(code: string, options: ExecuteCodeOptions = {}): Promise<ExecutionResult> {
+    try {
+      if (!this.#isReady) await this.#ready
       const source = checkSource(code, 'code')
       const opts = parseInput(ExecuteCodeOptionsSchema, options ?? {}, 'options')
       const template = opts.template === undefined ? undefined : resolveTemplate(opts.template, this.config)
@@ -172,7 +186,9 @@ export class MicrosandboxWrapper {
         await this.hooks.emit('execute:after', { ...before, template: result.template, sessionId: result.sessionId, result, durationMs: this.#now() - started })
       }
       return result
-    })
+    } catch (thrown) {
+      throw await this.#failed('executeCode', thrown, typeof options?.sessionId === 'string' ? options.sessionId : undefined, options?.principal)
+    }
   }
 
   /**
@@ -180,9 +196,9 @@ export class MicrosandboxWrapper {
    * @example
    * const c = await wrapper.executeCommand('ls', { args: ['-la'], sessionId })
    */
-  executeCommand(command: string, options: ExecuteCommandOptions = {}): Promise<CommandResult> {
-    const sessionHint = typeof options?.sessionId === 'string' ? options.sessionId : undefined
-    return this.#guard('executeCommand', sessionHint, options?.principal, async () => {
+  async executeCommand(command: string, options: ExecuteCommandOptions = {}): Promise<CommandResult> {
+    try {
+      if (!this.#isReady) await this.#ready
       const cmd = checkSource(command, 'command')
       const opts = parseInput(ExecuteCommandOptionsSchema, options ?? {}, 'options')
       const args = opts.args ?? []
@@ -211,7 +227,9 @@ export class MicrosandboxWrapper {
         await this.hooks.emit('command:after', { ...before, template: handle.record.template, sessionId: result.sessionId, result, durationMs: this.#now() - started })
       }
       return result
-    })
+    } catch (thrown) {
+      throw await this.#failed('executeCommand', thrown, typeof options?.sessionId === 'string' ? options.sessionId : undefined, options?.principal)
+    }
   }
 
   #base(output: OutputLine[], sessionId: string, execStarted: number, handle: { created: boolean; recreated: boolean }) {

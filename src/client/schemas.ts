@@ -3,12 +3,27 @@
  * @module
  */
 import * as v from 'valibot'
+import type { OutputLine } from '../types.ts'
 
 /** One `{stream, text}` output line. */
 export const OutputLineSchema = v.object({ stream: v.picklist(['stdout', 'stderr']), text: v.string() })
 
-/** An `output` array of lines. */
-export const OutputSchema = v.array(OutputLineSchema)
+/** True when `value` is an array of `{stream: 'stdout' | 'stderr', text: string}` lines. */
+export function isOutputLines(value: unknown): value is OutputLine[] {
+  if (!Array.isArray(value)) return false
+  for (const line of value as unknown[]) {
+    if (typeof line !== 'object' || line === null) return false
+    const { stream, text } = line as { stream?: unknown; text?: unknown }
+    if ((stream !== 'stdout' && stream !== 'stderr') || typeof text !== 'string') return false
+  }
+  return true
+}
+
+/**
+ * An `output` array of lines, checked in place: outputs reach 10 MiB and hundreds of thousands of
+ * lines, so the lines are checked without being copied.
+ */
+export const OutputSchema = v.custom<OutputLine[]>(isOutputLines, 'must be an array of {stream: "stdout" | "stderr", text: string} lines')
 
 /** `sandbox.repl.run`: `status` and `language` are ignored (always "success" and an echo). */
 export const ReplResultSchema = v.object({ output: OutputSchema })

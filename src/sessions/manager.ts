@@ -18,6 +18,7 @@ import type { Placement } from './placement.ts'
 import { sandboxIsGone, startSandbox, stopSandboxQuietly } from './sandbox.ts'
 import type { SessionStore } from './store.ts'
 import type { EndedReason, SessionRecord } from './types.ts'
+import { createWriteBehind } from './write-behind.ts'
 
 /** Everything the manager works with, injected. */
 export interface ManagerDeps {
@@ -30,6 +31,8 @@ export interface ManagerDeps {
   now: () => number
   /** Keeps a background write alive (waitUntil on Workers); its failure is already handled. */
   track: (work: Promise<unknown>) => void
+  /** Coalescing window of session writes (see write-behind.ts). */
+  writeBehindMs?: number | undefined
 }
 
 /** What an execution asks of the manager. Template and flavor are canonical and explicit or absent. */
@@ -59,39 +62,37 @@ export const DEADLINE_MARGIN_SEC = 10
  */
 export function createSessionManager(deps: ManagerDeps) {
   const { config, store, placement, hooks, logger, mutex, now } = deps
-  const pending = new Map<string, Promise<unknown>>() // sandboxName -> last background write
-  const endedSeq = new Map<string, number>() // sandboxName -> sequence number of its end in this isolate
-  let seq = 0 // so that a late write never revives a session ended while it executed
+  const leasePrefix = `${crypto.randomUUID()}-` // lease ids: unique per isolate, then a counter
+  let leases = 0
+  const wb = createWriteBehind({ store, logger, track: deps.track, delayMs: deps.writeBehindMs, ownLease: (id) => id.startsWith(leasePrefix) })
+  const names = new Map<string, string>() // sessionId -> sandbox name, so the hot path never awaits a hash
   let creating = Promise.resolve()
 
-  const nameOf = (sessionId: string) => deriveSandboxName(config.namespace, config.sandboxPrefix, sessionId)
+  function nameOf(sessionId: string): string | Promise<string> {
+    const known = names.get(sessionId)
+    if (known !== undefined) return known
+    return deriveSandboxName(config.namespace, config.sandboxPrefix, sessionId).then((name) => {
+      if (names.size >= 10_000) names.delete(names.keys().next().value!)
+      names.set(sessionId, name)
+      return name
+    })
+  }
   const info = (r: SessionRecord) => toSessionInfo(r, config.sessionTimeout, now())
   const isExpired = (r: SessionRecord, at: number) => at - r.lastAccessedAt > config.sessionTimeout * 1000
 
   /** Fires a session hook; the context is only built when someone listens. */
-  async function emitSession(name: 'session:created' | 'session:reused' | 'session:stopped' | 'session:expired' | 'session:evicted', record: SessionRecord, principal: Principal): Promise<void> {
-    if (hooks.has(name)) await hooks.emit(name, { session: info(record), principal })
-  }
-
-  function write(record: SessionRecord): void {
-    const work = store.put({ ...record, leases: { ...record.leases } }).catch((error: unknown) =>
-      logger.error('could not save a session; it may expire early', { sessionId: record.sessionId, error: isSandboxError(error) ? error.code : String(error) }),
-    )
-    pending.set(record.sandboxName, work)
-    void work.finally(() => {
-      if (pending.get(record.sandboxName) === work) pending.delete(record.sandboxName)
-    })
-    deps.track(work)
+  function emitSession(name: 'session:created' | 'session:reused' | 'session:stopped' | 'session:expired' | 'session:evicted', record: SessionRecord, principal: Principal): Promise<void> | undefined {
+    return hooks.has(name) ? hooks.emit(name, { session: info(record), principal }) : undefined
   }
 
   async function live(): Promise<SessionRecord[]> {
+    await wb.flush()
     return (await store.list()).filter((r) => r.endedReason === undefined && r.namespace === config.namespace)
   }
 
   /** Ends a session: tombstone (or removal), sandbox stopped, hook fired. */
   async function end(record: SessionRecord, reason: EndedReason | 'stopped', principal: Principal): Promise<void> {
-    endedSeq.set(record.sandboxName, ++seq)
-    if (endedSeq.size > 10_000) endedSeq.delete(endedSeq.keys().next().value!)
+    await wb.end(record.sandboxName)
     if (reason === 'stopped') await store.remove(record.sandboxName)
     else await store.put({ ...record, leases: {}, endedReason: reason, endedAt: now() })
     await stopSandboxQuietly(record, placement, logger)
@@ -138,8 +139,7 @@ export function createSessionManager(deps: ManagerDeps) {
   }
 
   async function resolve(req: SessionRequest, id: string, name: string): Promise<SessionHandle> {
-    await pending.get(name)
-    const found = await store.get(name)
+    const found = wb.latest(name) ?? await store.get(name)
     const idGiven = req.sessionId !== undefined
     if (found && !found.endedReason && found.sessionId === id) {
       if (found.owner !== req.principal) throw notFound(id)
@@ -149,7 +149,8 @@ export function createSessionManager(deps: ManagerDeps) {
         })
       }
       if (!isExpired(found, now()) || hasLiveLease(found, now())) {
-        await emitSession('session:reused', found, req.principal)
+        const hooked = emitSession('session:reused', found, req.principal)
+        if (hooked) await hooked
         return { record: found, client: placement.client(found.serverUrl), created: false, recreated: false }
       }
       await end(found, 'expired', req.principal)
@@ -183,18 +184,20 @@ export function createSessionManager(deps: ManagerDeps) {
      */
     async withSession<T>(req: SessionRequest, op: (handle: SessionHandle) => Promise<T>): Promise<{ value: T; handle: SessionHandle }> {
       const id = req.sessionId ?? crypto.randomUUID()
-      const name = await nameOf(id)
+      const known = nameOf(id)
+      const name = typeof known === 'string' ? known : await known
       return mutex.run(name, async () => {
         const handle = await resolve(req, id, name)
         const { record } = handle
-        const lease = crypto.randomUUID()
-        const leaseSeq = seq
+        const lease = `${leasePrefix}${++leases}`
+        const mark = wb.mark()
         record.lastAccessedAt = now()
         record.leases = { ...record.leases, [lease]: now() + (req.timeoutSec + DEADLINE_MARGIN_SEC) * 1000 }
-        write(record)
         try {
+          const running = op(handle)
+          wb.write(record) // the lease, written while the request is in flight
           try {
-            const value = await op(handle)
+            const value = await running
             placement.observe(record.serverUrl)
             return { value, handle }
           } catch (error) {
@@ -212,24 +215,21 @@ export function createSessionManager(deps: ManagerDeps) {
           const { [lease]: _done, ...rest } = record.leases
           record.leases = rest
           record.lastAccessedAt = now()
-          if ((endedSeq.get(name) ?? 0) <= leaseSeq) write(record)
+          if (!wb.endedSince(name, mark)) wb.write(record)
         }
       })
     },
     /** Stops a session of `principal`; false when there is none. */
     async stop(sessionId: string, principal: Principal): Promise<boolean> {
       const name = await nameOf(sessionId)
-      await pending.get(name)
+      await wb.settle(name)
       const record = await store.get(name)
       if (!record || record.endedReason || record.sessionId !== sessionId || record.owner !== principal) return false
       await end(record, 'stopped', principal)
       return true
     },
     /** Waits for background writes. */
-    async flush(): Promise<void> {
-      await Promise.all(pending.values())
-      pending.clear()
-    },
+    flush: () => wb.flush(),
   }
 }
 
