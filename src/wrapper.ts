@@ -17,7 +17,7 @@ import { createKeyedMutex } from './sessions/lock.ts'
 import { createSessionManager, DEADLINE_MARGIN_SEC, type SessionManager, type SessionRequest } from './sessions/manager.ts'
 import { createPlacement, type Placement } from './sessions/placement.ts'
 import { createSessionStore } from './sessions/store.ts'
-import type { CommandResult, ExecutionResult, OutputLine, ResourceStats, SessionInfo, VolumeMapping } from './types.ts'
+import type { CommandResult, ExecutionResult, ResourceStats, SessionInfo, VolumeMapping } from './types.ts'
 import { checkSource, ExecuteCodeOptionsSchema, ExecuteCommandOptionsSchema, parseInput, SessionIdSchema, type ExecuteCodeOptions, type ExecuteCommandOptions } from './validation.ts'
 import { VERSION } from './version.ts'
 import { resolveTemplate } from './templates.ts'
@@ -165,8 +165,9 @@ export class MicrosandboxWrapper {
       const opts = parseInput(ExecuteCodeOptionsSchema, options ?? {}, 'options')
       const template = opts.template === undefined ? undefined : resolveTemplate(opts.template, this.config)
       const timeout = opts.timeout ?? this.config.defaultExecutionTimeout
-      const before = { code: source, template: template ?? 'python', flavor: opts.flavor ?? this.config.defaultFlavor, timeout, sessionId: opts.sessionId, principal: opts.principal }
-      if (this.hooks.has('execute:before')) await this.hooks.before('execute:before', before)
+      const hooked = this.hooks.has('execute:before') || this.hooks.has('execute:after')
+      const before = hooked ? { code: source, template: template ?? 'python', flavor: opts.flavor ?? this.config.defaultFlavor, timeout, sessionId: opts.sessionId, principal: opts.principal } : undefined
+      if (before && this.hooks.has('execute:before')) await this.hooks.before('execute:before', before)
       const started = this.#now()
       const req: SessionRequest = { sessionId: opts.sessionId, template, flavor: opts.flavor, principal: opts.principal, timeoutSec: timeout }
       let execStarted = started
@@ -176,13 +177,20 @@ export class MicrosandboxWrapper {
         return h.client.runRepl(h.record.sandboxName, language, source, timeout, { timeoutMs: (timeout + DEADLINE_MARGIN_SEC) * 1000, signal: opts.signal })
       })
       const language = this.config.templates[handle.record.template]!.language
+      const { output } = value
       const result: ExecutionResult = {
-        ...this.#base(value.output, handle.record.sessionId, execStarted, handle),
-        success: !codeFailed(value.output, language),
-        timedOut: replTimedOut(value.output),
+        sessionId: handle.record.sessionId,
+        output,
+        stdout: joinStream(output, 'stdout'),
+        stderr: joinStream(output, 'stderr'),
+        success: !codeFailed(output, language),
+        timedOut: replTimedOut(output),
+        executionTimeMs: Math.max(0, this.#now() - execStarted),
+        sessionCreated: handle.created,
+        sessionRecreated: handle.recreated,
         template: handle.record.template,
       }
-      if (this.hooks.has('execute:after')) {
+      if (before && this.hooks.has('execute:after')) {
         await this.hooks.emit('execute:after', { ...before, template: result.template, sessionId: result.sessionId, result, durationMs: this.#now() - started })
       }
       return result
@@ -204,8 +212,9 @@ export class MicrosandboxWrapper {
       const args = opts.args ?? []
       const template = opts.template === undefined ? undefined : resolveTemplate(opts.template, this.config)
       const timeout = opts.timeout ?? this.config.defaultExecutionTimeout
-      const before = { command: cmd, args, template: template ?? 'python', flavor: opts.flavor ?? this.config.defaultFlavor, timeout, sessionId: opts.sessionId, principal: opts.principal }
-      if (this.hooks.has('command:before')) await this.hooks.before('command:before', before)
+      const hooked = this.hooks.has('command:before') || this.hooks.has('command:after')
+      const before = hooked ? { command: cmd, args, template: template ?? 'python', flavor: opts.flavor ?? this.config.defaultFlavor, timeout, sessionId: opts.sessionId, principal: opts.principal } : undefined
+      if (before && this.hooks.has('command:before')) await this.hooks.before('command:before', before)
       const started = this.#now()
       const req: SessionRequest = { sessionId: opts.sessionId, template, flavor: opts.flavor, principal: opts.principal, timeoutSec: timeout }
       let execStarted = started
@@ -215,32 +224,27 @@ export class MicrosandboxWrapper {
       }).catch((error: unknown) => {
         throw commandError(error, cmd)
       })
+      const { output } = value
       const result: CommandResult = {
-        ...this.#base(value.output, handle.record.sessionId, execStarted, handle),
+        sessionId: handle.record.sessionId,
+        output,
+        stdout: joinStream(output, 'stdout'),
+        stderr: joinStream(output, 'stderr'),
         success: value.exitCode === 0 && !value.timedOut,
         timedOut: value.timedOut,
+        executionTimeMs: Math.max(0, this.#now() - execStarted),
+        sessionCreated: handle.created,
+        sessionRecreated: handle.recreated,
         exitCode: value.exitCode,
         command: cmd,
         args,
       }
-      if (this.hooks.has('command:after')) {
+      if (before && this.hooks.has('command:after')) {
         await this.hooks.emit('command:after', { ...before, template: handle.record.template, sessionId: result.sessionId, result, durationMs: this.#now() - started })
       }
       return result
     } catch (thrown) {
       throw await this.#failed('executeCommand', thrown, typeof options?.sessionId === 'string' ? options.sessionId : undefined, options?.principal)
-    }
-  }
-
-  #base(output: OutputLine[], sessionId: string, execStarted: number, handle: { created: boolean; recreated: boolean }) {
-    return {
-      sessionId,
-      output,
-      stdout: joinStream(output, 'stdout'),
-      stderr: joinStream(output, 'stderr'),
-      executionTimeMs: Math.max(0, this.#now() - execStarted),
-      sessionCreated: handle.created,
-      sessionRecreated: handle.recreated,
     }
   }
 

@@ -192,7 +192,7 @@ export function createSessionManager(deps: ManagerDeps) {
         const lease = `${leasePrefix}${++leases}`
         const mark = wb.mark()
         record.lastAccessedAt = now()
-        record.leases = { ...record.leases, [lease]: now() + (req.timeoutSec + DEADLINE_MARGIN_SEC) * 1000 }
+        record.leases[lease] = now() + (req.timeoutSec + DEADLINE_MARGIN_SEC) * 1000 // record is this call's own copy
         try {
           const running = op(handle)
           wb.write(record) // the lease, written while the request is in flight
@@ -212,8 +212,7 @@ export function createSessionManager(deps: ManagerDeps) {
             return { value: await op(handle), handle }
           }
         } finally {
-          const { [lease]: _done, ...rest } = record.leases
-          record.leases = rest
+          delete record.leases[lease]
           record.lastAccessedAt = now()
           if (!wb.endedSince(name, mark)) wb.write(record)
         }
