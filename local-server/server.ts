@@ -44,27 +44,29 @@ export function isJsonContentType(value: string | undefined): boolean {
   return subtype === 'json' || subtype.endsWith('+json')
 }
 
-/** Reads the body up to `limit` bytes; undefined when it is larger (the rest is discarded). */
+/** How much of an oversized body is read and thrown away before answering 413, so the client can finish sending. */
+const DISCARD_LIMIT = 64 * 1024 * 1024
+
+/**
+ * Reads the body up to `limit` bytes; undefined when it is larger. The rest of an oversized body
+ * is read and discarded (up to DISCARD_LIMIT) before the caller answers, so a client still
+ * uploading sees the 413 instead of a broken pipe.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > limit) {
-    req.resume()
-    return Promise.resolve(undefined)
-  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
-    let size = 0
+    let size = Number(req.headers['content-length'] ?? 0) > limit ? limit + 1 : 0
+    const over = () => size > limit
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > limit) {
+      if (!over()) chunks.push(chunk)
+      else if (size > limit + DISCARD_LIMIT) {
         req.removeAllListeners('data')
-        req.resume()
+        req.pause()
         resolve(undefined)
-      } else {
-        chunks.push(chunk)
       }
     })
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
+    req.on('end', () => resolve(over() ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }
