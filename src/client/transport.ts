@@ -46,7 +46,7 @@ export function createTransport(options: ClientOptions): Transport {
   const healthUrl = `${serverUrl}/api/v1/health`
   const injected = options.fetch
   const $fetch = createFetch({ fetch: injected ?? ((input, init) => globalThis.fetch(input, init)) })
-  const postHeaders: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
+  const postHeaders: Record<string, string> = { 'content-type': 'application/json' }
   if (options.apiKey) postHeaders.authorization = `Bearer ${options.apiKey}`
   const getHeaders: Record<string, string> = { accept: 'application/json' }
   const wire: WireContext = { serverUrl, apiKey: options.apiKey || undefined }
