@@ -25,15 +25,21 @@ export function isOutputLines(value: unknown): value is OutputLine[] {
  */
 export const OutputSchema = v.custom<OutputLine[]>(isOutputLines, 'must be an array of {stream: "stdout" | "stderr", text: string} lines')
 
-/** `sandbox.repl.run`: `status` and `language` are ignored (always "success" and an echo). */
-export const ReplResultSchema = v.object({ output: OutputSchema })
+/**
+ * `sandbox.repl.run`: `status` and `language` are ignored (always "success" and an echo). Checked
+ * in place, like the lines: this runs on every execution.
+ */
+export const ReplResultSchema = v.custom<{ output: OutputLine[] }>(
+  (r) => typeof r === 'object' && r !== null && isOutputLines((r as { output?: unknown }).output),
+  'must be an object with "output": an array of {stream, text} lines',
+)
 
-/** `sandbox.command.run`. */
-export const CommandResultSchema = v.object({
-  exit_code: v.pipe(v.number(), v.integer()),
-  success: v.boolean(),
-  output: OutputSchema,
-})
+/** `sandbox.command.run`, checked in place. */
+export const CommandResultSchema = v.custom<{ exit_code: number; success: boolean; output: OutputLine[] }>((r) => {
+  if (typeof r !== 'object' || r === null) return false
+  const { exit_code: code, success, output } = r as { exit_code?: unknown; success?: unknown; output?: unknown }
+  return Number.isInteger(code) && typeof success === 'boolean' && isOutputLines(output)
+}, 'must be an object with "exit_code" (an integer), "success" (a boolean) and "output" (an array of {stream, text} lines)')
 
 /** `sandbox.metrics.get`; items of v0.2.6 also carry `namespace`. */
 export const MetricsResultSchema = v.object({
