@@ -51,21 +51,6 @@ export function createTransport(options: ClientOptions): Transport {
   const getHeaders: Record<string, string> = { accept: 'application/json' }
   const wire: WireContext = { serverUrl, apiKey: options.apiKey || undefined }
 
-  async function once(url: string, method: 'GET' | 'POST', body: string | undefined, signal: AbortSignal): Promise<WireReply> {
-    const started = Date.now()
-    // The native fetch of the ofetch instance: deadlines, retries and parsing are ours, so ofetch's
-    // per-call option merging would be pure overhead on the hot path.
-    const init: RequestInit = { method, headers: method === 'POST' ? postHeaders : getHeaders, signal }
-    if (body !== undefined) init.body = body
-    const res = await $fetch.native(url, init)
-    return {
-      status: res.status,
-      contentType: res.headers.get('content-type'),
-      body: await res.text(),
-      elapsedMs: Date.now() - started,
-    }
-  }
-
   async function send(
     label: string, url: string, method: 'GET' | 'POST', body: string | undefined, call: CallOptions, policy: RetryPolicy,
   ): Promise<WireReply> {
@@ -81,7 +66,13 @@ export function createTransport(options: ClientOptions): Transport {
         let reply: WireReply | undefined
         let failure: unknown
         try {
-          reply = await once(url, method, body, signal)
+          const started = Date.now()
+          // The native fetch of the ofetch instance: deadlines, retries and parsing are ours, so
+          // ofetch's per-call option merging would be pure overhead on the hot path.
+          const init: RequestInit = { method, headers: method === 'POST' ? postHeaders : getHeaders, signal }
+          if (body !== undefined) init.body = body
+          const res = await $fetch.native(url, init)
+          reply = { status: res.status, contentType: res.headers.get('content-type'), body: await res.text(), elapsedMs: Date.now() - started }
         } catch (error) {
           if (deadline.aborted) throw timeoutError(label, timeoutMs, serverUrl, error)
           if (call.signal?.aborted) throw call.signal.reason

@@ -138,20 +138,39 @@ export function createSessionManager(deps: ManagerDeps) {
     return made
   }
 
-  async function resolve(req: SessionRequest, id: string, name: string): Promise<SessionHandle> {
-    const found = wb.latest(name) ?? await store.get(name)
+  /**
+   * The session of `req`: reused (synchronously when this isolate holds its newest state and no
+   * hook listens, the warm path), recreated, or made.
+   */
+  function resolve(req: SessionRequest, id: string, name: string): SessionHandle | Promise<SessionHandle> {
+    const queued = wb.latest(name)
+    const reused = queued && reuse(req, id, queued)
+    if (reused && !hooks.has('session:reused')) return reused
+    return resolveSlow(req, id, name, queued)
+  }
+
+  /** A live session of `id` in `found`, checked for owner, template and flavor; undefined when expired or not one. */
+  function reuse(req: SessionRequest, id: string, found: SessionRecord): SessionHandle | undefined {
+    if (found.endedReason || found.sessionId !== id) return undefined
+    if (found.owner !== req.principal) throw notFound(id)
+    if ((req.template && req.template !== found.template) || (req.flavor && req.flavor !== found.flavor)) {
+      throw createError('TEMPLATE_MISMATCH', `Session "${id}" is a ${found.template} session (${found.flavor}); it cannot run ${req.template ?? found.template} (${req.flavor ?? found.flavor})`, {
+        details: { sessionId: id, sessionTemplate: found.template, sessionFlavor: found.flavor, requestedTemplate: req.template, requestedFlavor: req.flavor },
+      })
+    }
+    if (isExpired(found, now()) && !hasLiveLease(found, now())) return undefined
+    return { record: found, client: placement.client(found.serverUrl), created: false, recreated: false }
+  }
+
+  async function resolveSlow(req: SessionRequest, id: string, name: string, queued: SessionRecord | undefined): Promise<SessionHandle> {
+    const found = queued ?? await store.get(name)
     const idGiven = req.sessionId !== undefined
     if (found && !found.endedReason && found.sessionId === id) {
-      if (found.owner !== req.principal) throw notFound(id)
-      if ((req.template && req.template !== found.template) || (req.flavor && req.flavor !== found.flavor)) {
-        throw createError('TEMPLATE_MISMATCH', `Session "${id}" is a ${found.template} session (${found.flavor}); it cannot run ${req.template ?? found.template} (${req.flavor ?? found.flavor})`, {
-          details: { sessionId: id, sessionTemplate: found.template, sessionFlavor: found.flavor, requestedTemplate: req.template, requestedFlavor: req.flavor },
-        })
-      }
-      if (!isExpired(found, now()) || hasLiveLease(found, now())) {
+      const reused = reuse(req, id, found)
+      if (reused) {
         const hooked = emitSession('session:reused', found, req.principal)
         if (hooked) await hooked
-        return { record: found, client: placement.client(found.serverUrl), created: false, recreated: false }
+        return reused
       }
       await end(found, 'expired', req.principal)
       return recreate(req, id, name, found.template, found.flavor, 'expired')
@@ -187,7 +206,8 @@ export function createSessionManager(deps: ManagerDeps) {
       const known = nameOf(id)
       const name = typeof known === 'string' ? known : await known
       return mutex.run(name, async () => {
-        const handle = await resolve(req, id, name)
+        const resolved = resolve(req, id, name)
+        const handle = resolved instanceof Promise ? await resolved : resolved
         const { record } = handle
         const lease = `${leasePrefix}${++leases}`
         const mark = wb.mark()
