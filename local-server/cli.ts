@@ -13,7 +13,7 @@ import { RuntimeUnavailableError } from './runtime/types.ts'
 
 const USAGE = `usage: npm run local-server -- [--host 127.0.0.1] [--port 5555] [--dev | --key <secret>]
                                [--state-dir <dir>] [--require-namespace] [--max-timeout <seconds>]
-                               [--allow-volume <dir>]...
+                               [--allow-volume <dir>]... [--exit-on-stdin-close]
        npm run local-server -- keygen [--key <secret> | --state-dir <dir>] [--expire 24h] [--namespace <ns>]`
 
 class UsageError extends Error {}
@@ -79,7 +79,7 @@ function takeRepeated(argv: string[], name: string): { values: string[]; rest: s
 
 async function serve(args: string[]): Promise<void> {
   const { values: allowVolumes, rest: argv } = takeRepeated(args, 'allow-volume')
-  const flags = parseFlags(argv, ['host', 'port', 'key', 'state-dir', 'max-timeout'], ['dev', 'require-namespace'])
+  const flags = parseFlags(argv, ['host', 'port', 'key', 'state-dir', 'max-timeout'], ['dev', 'require-namespace', 'exit-on-stdin-close'])
   if (flags.dev && flags.key !== undefined) throw new UsageError('--dev and --key exclude each other')
   const stateDir = stateDirOf(flags)
   const log = (line: string) => process.stderr.write(`[local-server] ${line}\n`)
@@ -124,6 +124,13 @@ async function serve(args: string[]): Promise<void> {
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
+  if (flags['exit-on-stdin-close']) {
+    // For a parent that spawns the server (tests, tools): when the parent dies, its end of the
+    // pipe closes, and the server stops its sandboxes and exits instead of living on as an orphan.
+    process.stdin.on('end', () => shutdown('stdin closed'))
+    process.stdin.on('error', () => shutdown('stdin closed'))
+    process.stdin.resume()
+  }
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -51,7 +51,8 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 function launch(args: string[]): Promise<{ child: ChildProcess; url: string; log: { text: string } }> {
   // `node --import tsx` rather than the tsx wrapper: one process, so `pid` and `kill()` reach the server itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local-server/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  // stdin is a pipe from this process: if it dies, the server sees EOF and exits (--exit-on-stdin-close).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local-server/cli.ts', '--exit-on-stdin-close', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
   const log = { text: '' }
   child.stderr?.on('data', (d: Buffer) => { log.text += d.toString() })
   return new Promise((done, fail) => {
@@ -77,7 +78,13 @@ export async function startLocalServer(options: TestServerOptions = {}): Promise
     ...(options.maxTimeout !== undefined ? ['--max-timeout', String(options.maxTimeout)] : []),
     ...(options.allowVolumes ?? []).flatMap((dir) => ['--allow-volume', dir]),
   ]
-  let current = await launch(argsFor(0))
+  let current: Awaited<ReturnType<typeof launch>>
+  try {
+    current = await launch(argsFor(0))
+  } catch (error) {
+    if (ownDir) await rm(stateDir, { recursive: true, force: true })
+    throw error
+  }
   const port = Number(new URL(current.url).port)
   let stopped = false
   const key = options.key
