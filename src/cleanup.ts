@@ -7,7 +7,7 @@ import type { WrapperConfig } from './config.ts'
 import { isSandboxError } from './errors.ts'
 import type { Logger } from './logger.ts'
 import type { Hooks } from './plugins.ts'
-import { hasLiveLease } from './sessions/info.ts'
+import { isBusy, isTombstone } from './sessions/record.ts'
 import type { KeyedMutex } from './sessions/lock.ts'
 import type { SessionManager } from './sessions/manager.ts'
 import { isOwnSandboxName } from './sessions/names.ts'
@@ -47,12 +47,12 @@ export async function sweepExpiredSessions(deps: CleanupDeps): Promise<number> {
   await manager.flush()
   for (const record of await store.list()) {
     if (record.namespace !== config.namespace) continue
-    if (record.endedReason) {
+    if (isTombstone(record)) {
       if (now() - (record.endedAt ?? 0) > TOMBSTONE_TTL_MS) await store.remove(record.sandboxName)
       continue
     }
     const idle = now() - record.lastAccessedAt > config.sessionTimeout * 1000
-    if (!idle || hasLiveLease(record, now()) || mutex.isLocked(record.sandboxName)) continue
+    if (!idle || isBusy(record, now()) || mutex.isLocked(record.sandboxName)) continue
     const fresh = await store.get(record.sandboxName)
     if (!fresh || fresh.endedReason || fresh.lastAccessedAt !== record.lastAccessedAt) continue
     await manager.end(fresh, 'expired', fresh.owner)

@@ -2,7 +2,7 @@
  * Template names: canonical names, aliases and configured templates.
  * @module
  */
-import type { WrapperConfig } from './config.ts'
+import { lookupTemplate, type WrapperConfig } from './config.ts'
 import { createError } from './errors.ts'
 
 /**
@@ -12,9 +12,8 @@ import { createError } from './errors.ts'
  * resolveTemplate('JavaScript', config) // 'node'
  */
 export function resolveTemplate(name: string, config: Pick<WrapperConfig, 'templates' | 'templateAliases'>): string {
-  const lower = name.trim().toLowerCase()
-  const canonical = config.templates[lower] ? lower : config.templateAliases[lower]
-  if (canonical && config.templates[canonical]) return canonical
+  const found = lookupTemplate(config, name)
+  if (found) return found.name
   const known = [...Object.keys(config.templates), ...Object.keys(config.templateAliases)]
   throw createError('VALIDATION_ERROR', `Unknown template "${name}"; known templates: ${known.join(', ')}`, {
     details: { issues: [{ path: 'options.template', message: `must be one of ${known.join(', ')}` }] },

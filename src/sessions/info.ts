@@ -3,13 +3,8 @@
  * @module
  */
 import { FLAVORS, type Flavor, type ResourceStats, type SessionInfo } from '../types.ts'
+import { isBusy } from './record.ts'
 import type { SessionRecord } from './types.ts'
-
-/** True while an execution holds a lease that has not lapsed. */
-export function hasLiveLease(record: SessionRecord, now: number): boolean {
-  for (const until of Object.values(record.leases)) if (until > now) return true
-  return false
-}
 
 /**
  * The public view of a record.
@@ -21,7 +16,7 @@ export function toSessionInfo(record: SessionRecord, sessionTimeoutSec: number, 
     sessionId: record.sessionId,
     template: record.template,
     flavor: record.flavor,
-    status: record.status === 'creating' ? 'creating' : hasLiveLease(record, now) ? 'running' : 'ready',
+    status: record.status === 'creating' ? 'creating' : isBusy(record, now) ? 'running' : 'ready',
     createdAt: new Date(record.createdAt).toISOString(),
     lastAccessedAt: new Date(record.lastAccessedAt).toISOString(),
     expiresAt: new Date(record.lastAccessedAt + sessionTimeoutSec * 1000).toISOString(),

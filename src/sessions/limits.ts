@@ -6,7 +6,7 @@
  */
 import { createError } from '../errors.ts'
 import { FLAVORS, type Flavor } from '../types.ts'
-import { hasLiveLease } from './info.ts'
+import { isBusy } from './record.ts'
 import type { SessionRecord } from './types.ts'
 
 /** What the limit check needs from its caller. */
@@ -38,7 +38,7 @@ export async function ensureCapacity(live: SessionRecord[], flavor: Flavor, ctx:
 
   const remaining = new Set(live)
   const candidates = live
-    .filter((r) => !hasLiveLease(r, ctx.now) && !ctx.inUse(r.sandboxName) && r.status === 'ready')
+    .filter((r) => !isBusy(r, ctx.now) && !ctx.inUse(r.sandboxName) && r.status === 'ready')
     .sort((a, b) => a.lastAccessedAt - b.lastAccessedAt)
   for (const victim of candidates) {
     if (!over()) break

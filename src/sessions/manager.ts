@@ -10,7 +10,8 @@ import { createError, isSandboxError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { Hooks, Principal } from '../plugins.ts'
 import type { Flavor } from '../types.ts'
-import { hasLiveLease, toSessionInfo } from './info.ts'
+import { toSessionInfo } from './info.ts'
+import { isBusy, isLive } from './record.ts'
 import { ensureCapacity } from './limits.ts'
 import type { KeyedMutex } from './lock.ts'
 import { deriveSandboxName } from './names.ts'
@@ -87,7 +88,7 @@ export function createSessionManager(deps: ManagerDeps) {
 
   async function live(): Promise<SessionRecord[]> {
     await wb.flush()
-    return (await store.list()).filter((r) => r.endedReason === undefined && r.namespace === config.namespace)
+    return (await store.list()).filter((r) => isLive(r) && r.namespace === config.namespace)
   }
 
   /** Ends a session: tombstone (or removal), sandbox stopped, hook fired. */
@@ -158,7 +159,7 @@ export function createSessionManager(deps: ManagerDeps) {
         details: { sessionId: id, sessionTemplate: found.template, sessionFlavor: found.flavor, requestedTemplate: req.template, requestedFlavor: req.flavor },
       })
     }
-    if (isExpired(found, now()) && !hasLiveLease(found, now())) return undefined
+    if (isExpired(found, now()) && !isBusy(found, now())) return undefined
     return { record: found, client: placement.client(found.serverUrl), created: false, recreated: false }
   }
 
