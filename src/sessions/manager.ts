@@ -67,7 +67,8 @@ export function createSessionManager(deps: ManagerDeps) {
   let leases = 0
   const wb = createWriteBehind({ store, logger, track: deps.track, delayMs: deps.writeBehindMs, ownLease: (id) => id.startsWith(leasePrefix) })
   const names = new Map<string, string>() // sessionId -> sandbox name, so the hot path never awaits a hash
-  let creating = Promise.resolve()
+  /** The mutex key of the limit check; never a sandbox name (those are [A-Za-z0-9_-]). */
+  const CREATION = ':creation'
 
   function nameOf(sessionId: string): string | Promise<string> {
     const known = names.get(sessionId)
@@ -101,9 +102,8 @@ export function createSessionManager(deps: ManagerDeps) {
   }
 
   async function create(id: string, name: string, template: string, flavor: Flavor, principal: Principal): Promise<SessionRecord> {
-    let record: SessionRecord | undefined
     // Limit check and the "creating" record are one step per isolate, so parallel creations count each other.
-    const step = creating.then(async () => {
+    const made = await mutex.run(CREATION, async (): Promise<SessionRecord> => {
       const others = (await live()).filter((r) => r.sandboxName !== name)
       const kept = await ensureCapacity(others, flavor, {
         maxSessions: config.maxConcurrentSessions,
@@ -122,12 +122,10 @@ export function createSessionManager(deps: ManagerDeps) {
       for (const r of kept) counts.set(r.serverUrl, (counts.get(r.serverUrl) ?? 0) + 1)
       const serverUrl = await placement.choose(counts)
       const at = now()
-      record = { v: 1, sessionId: id, namespace: config.namespace, owner: principal, template, flavor, sandboxName: name, serverUrl, status: 'creating', createdAt: at, lastAccessedAt: at, leases: {} }
+      const record: SessionRecord = { v: 1, sessionId: id, namespace: config.namespace, owner: principal, template, flavor, sandboxName: name, serverUrl, status: 'creating', createdAt: at, lastAccessedAt: at, leases: {} }
       await store.put(record)
+      return record
     })
-    creating = step.catch(() => undefined)
-    await step
-    const made = record!
     try {
       await startSandbox(made, config, placement)
     } catch (error) {
