@@ -1,9 +1,8 @@
 /**
- * One HTTP exchange with a server, with a deadline and bounded retries: ofetch with the injected
- * fetch, URLs and headers computed once per client.
+ * One HTTP exchange with a server, with a deadline and bounded retries: the injected fetch,
+ * URLs and headers computed once per client.
  * @module
  */
-import { createFetch } from 'ofetch'
 import type { CallOptions, ClientOptions } from './types.ts'
 import { backoffDelay, sleep, type RetryPolicy } from './retry.ts'
 import { isConnectFailure } from './network.ts'
@@ -45,7 +44,8 @@ export function createTransport(options: ClientOptions): Transport {
   const rpcUrl = `${serverUrl}/api/v1/rpc`
   const healthUrl = `${serverUrl}/api/v1/health`
   const injected = options.fetch
-  const $fetch = createFetch({ fetch: injected ?? ((input, init) => globalThis.fetch(input, init)) })
+  // Wrapped, never stored and called as a method: workerd throws "Illegal invocation" otherwise.
+  const fetchFn: typeof fetch = injected ?? ((input, init) => globalThis.fetch(input, init))
   const postHeaders: Record<string, string> = { 'content-type': 'application/json' }
   if (options.apiKey) postHeaders.authorization = `Bearer ${options.apiKey}`
   const getHeaders: Record<string, string> = { accept: 'application/json' }
@@ -67,11 +67,9 @@ export function createTransport(options: ClientOptions): Transport {
         let failure: unknown
         try {
           const started = Date.now()
-          // The native fetch of the ofetch instance: deadlines, retries and parsing are ours, so
-          // ofetch's per-call option merging would be pure overhead on the hot path.
           const init: RequestInit = { method, headers: method === 'POST' ? postHeaders : getHeaders, signal }
           if (body !== undefined) init.body = body
-          const res = await $fetch.native(url, init)
+          const res = await fetchFn(url, init)
           reply = { status: res.status, contentType: res.headers.get('content-type'), body: await res.text(), elapsedMs: Date.now() - started }
         } catch (error) {
           if (deadline.aborted) throw timeoutError(label, timeoutMs, serverUrl, error)
